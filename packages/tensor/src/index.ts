@@ -36,3 +36,10 @@ export type { BackendName } from './kernels/backend.js';
 export { setBackend, backendName } from './kernels/backend.js';
 export type { MatmulOptions } from './ops/matmul.js';
 export { matmul } from './ops/matmul.js';
+export type {
+  Optimizer,
+  OptimizerFactory,
+  OptimizerOptions,
+  StateDict,
+  StateValue,
+} from './optimizer.js';
