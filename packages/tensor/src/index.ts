@@ -43,3 +43,27 @@ export type {
   StateDict,
   StateValue,
 } from './optimizer.js';
+export type { Operand } from './ops/binary.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  equal,
+  notEqual,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+} from './ops/binary.js';
+export { neg, abs, exp, log, sqrt } from './ops/unary.js';
+export { where } from './ops/where.js';
+export type { ReduceOptions } from './ops/reduce.js';
+export { sum, mean, max, min, argmax } from './ops/reduce.js';
+export { transpose } from './ops/transpose.js';
+export { concat } from './ops/concat.js';
+export type { AllCloseOptions } from './all-close.js';
+export { allClose } from './all-close.js';

@@ -1,0 +1,21 @@
+import type { DType } from '../dtype.js';
+import { formatShape, ShapeError } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { prepareOut } from './broadcast.js';
+
+/**
+ * The transpose of a 2-D tensor, as a new contiguous tensor (or into `out`). Matmul takes
+ * transpose flags, so backward passes do not need this.
+ */
+export function transpose<D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> {
+  if (a.rank !== 2) throw new ShapeError(`transpose: expected a 2-D tensor, got ${formatShape(a.shape)}`);
+  const [r, c] = a.shape as [number, number];
+  const res = prepareOut('transpose', a.dtype, [c, r], out);
+  if (res.data.buffer === a.data.buffer && res.data.byteOffset === a.data.byteOffset && a.size > 1) {
+    throw new RangeError('transpose: out must not be the input');
+  }
+  const x = a.data;
+  const y = res.data;
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) y[j * r + i] = x[i * c + j] as number;
+  return res;
+}
