@@ -1,5 +1,5 @@
-import { type DType, type TypedArrayFor, allocate, dtypeOf, isDType } from './dtype.js';
-import { type Shape, ShapeError, formatShape, validateShape } from './shape.js';
+import { allocate, type DType, dtypeOf, isDType, type TypedArrayFor } from './dtype.js';
+import { formatShape, type Shape, ShapeError, validateShape } from './shape.js';
 import { type NestedArray, Tensor } from './tensor.js';
 
 /**
@@ -52,7 +52,11 @@ export function fromTypedArray(
 }
 
 /** A tensor of `shape` filled with `value`. */
-export function full<D extends DType = 'float32'>(shape: Shape, value: number, dtype?: D): Tensor<D> {
+export function full<D extends DType = 'float32'>(
+  shape: Shape,
+  value: number,
+  dtype?: D,
+): Tensor<D> {
   const dt = (dtype ?? 'float32') as D;
   const data = allocate(dt, validateShape(shape, 'full'));
   if (value !== 0) data.fill(value);
@@ -92,8 +96,10 @@ export function arange<D extends DType = 'float32'>(
     hi = lo;
     lo = 0;
   }
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new RangeError(`arange: bounds must be finite, got ${lo}, ${hi}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi))
+    throw new RangeError(`arange: bounds must be finite, got ${lo}, ${hi}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const dt = (dtype ?? 'float32') as D;
   const data = allocate(dt, n);
@@ -112,6 +118,8 @@ export function eye<D extends DType = 'float32'>(n: number, m: number = n, dtype
 /** Checks that `t` has `shape`, naming `what` in the error. */
 export function assertShape(t: Tensor, shape: Shape, what: string): void {
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new ShapeError(`${what}: expected shape ${formatShape(shape)}, got ${formatShape(t.shape)}`);
+    throw new ShapeError(
+      `${what}: expected shape ${formatShape(shape)}, got ${formatShape(t.shape)}`,
+    );
   }
 }

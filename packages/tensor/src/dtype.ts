@@ -24,7 +24,9 @@ export function allocate<D extends DType>(dtype: D, length: number): TypedArrayF
     case 'int32':
       return new Int32Array(length) as TypedArrayFor<D>;
     default:
-      throw new TypeError(`unknown dtype ${JSON.stringify(dtype)}: expected float32, float64 or int32`);
+      throw new TypeError(
+        `unknown dtype ${JSON.stringify(dtype)}: expected float32, float64 or int32`,
+      );
   }
 }
 

@@ -1,41 +1,59 @@
-export type { DType, FloatDType, DataTypeMap, TypedArrayFor, FloatArray, AnyTypedArray } from './dtype.js';
-export { allocate, dtypeOf, isDType } from './dtype.js';
-export type { Shape } from './shape.js';
-export { ShapeError, formatShape, broadcastShapes, shapesEqual, sizeOf } from './shape.js';
-export type { NestedArray, FloatTensor } from './tensor.js';
-export { Tensor } from './tensor.js';
+export type { AllCloseOptions } from './all-close.js';
+export { allClose } from './all-close.js';
 export {
-  tensor,
+  arange,
+  assertShape,
+  eye,
   fromTypedArray,
   full,
-  zeros,
-  ones,
   fullLike,
-  zerosLike,
+  ones,
   onesLike,
-  arange,
-  eye,
-  assertShape,
+  tensor,
+  zeros,
+  zerosLike,
 } from './creation.js';
-export type { Rng, RandomOptions } from './random.js';
-export {
-  createRng,
-  randomInt,
-  randomNormal,
-  permutation,
-  uniform,
-  normal,
-  glorotUniform,
-  glorotNormal,
-  heNormal,
-  heUniform,
-} from './random.js';
-export type { Parameter } from './parameter.js';
-export { createParameter, renameParameter, zeroGrad } from './parameter.js';
+export type {
+  AnyTypedArray,
+  DataTypeMap,
+  DType,
+  FloatArray,
+  FloatDType,
+  TypedArrayFor,
+} from './dtype.js';
+export { allocate, dtypeOf, isDType } from './dtype.js';
+export type {
+  DecodeSafetensorsOptions,
+  SafetensorsContents,
+  SafetensorsErrorCode,
+} from './io/safetensors.js';
+export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './io/safetensors.js';
 export type { BackendName } from './kernels/backend.js';
-export { setBackend, backendName } from './kernels/backend.js';
+export { backendName, setBackend } from './kernels/backend.js';
+export type { Operand } from './ops/binary.js';
+export {
+  add,
+  div,
+  equal,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  maximum,
+  minimum,
+  mul,
+  notEqual,
+  pow,
+  sub,
+} from './ops/binary.js';
+export { concat } from './ops/concat.js';
 export type { MatmulOptions } from './ops/matmul.js';
 export { matmul } from './ops/matmul.js';
+export type { ReduceOptions } from './ops/reduce.js';
+export { argmax, max, mean, min, sum } from './ops/reduce.js';
+export { transpose } from './ops/transpose.js';
+export { abs, exp, log, neg, sqrt } from './ops/unary.js';
+export { where } from './ops/where.js';
 export type {
   Optimizer,
   OptimizerFactory,
@@ -43,27 +61,22 @@ export type {
   StateDict,
   StateValue,
 } from './optimizer.js';
-export type { Operand } from './ops/binary.js';
+export type { Parameter } from './parameter.js';
+export { createParameter, renameParameter, zeroGrad } from './parameter.js';
+export type { RandomOptions, Rng } from './random.js';
 export {
-  add,
-  sub,
-  mul,
-  div,
-  pow,
-  maximum,
-  minimum,
-  equal,
-  notEqual,
-  greater,
-  greaterEqual,
-  less,
-  lessEqual,
-} from './ops/binary.js';
-export { neg, abs, exp, log, sqrt } from './ops/unary.js';
-export { where } from './ops/where.js';
-export type { ReduceOptions } from './ops/reduce.js';
-export { sum, mean, max, min, argmax } from './ops/reduce.js';
-export { transpose } from './ops/transpose.js';
-export { concat } from './ops/concat.js';
-export type { AllCloseOptions } from './all-close.js';
-export { allClose } from './all-close.js';
+  createRng,
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  heUniform,
+  normal,
+  permutation,
+  randomInt,
+  randomNormal,
+  uniform,
+} from './random.js';
+export type { Shape } from './shape.js';
+export { broadcastShapes, formatShape, ShapeError, shapesEqual, sizeOf } from './shape.js';
+export type { FloatTensor, NestedArray } from './tensor.js';
+export { Tensor } from './tensor.js';

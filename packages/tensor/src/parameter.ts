@@ -15,7 +15,10 @@ export interface Parameter<D extends FloatDType = FloatDType> {
 }
 
 /** A parameter named `name` over `value` (kept, not copied) with a zeroed gradient buffer. */
-export function createParameter<D extends FloatDType>(name: string, value: Tensor<D>): Parameter<D> {
+export function createParameter<D extends FloatDType>(
+  name: string,
+  value: Tensor<D>,
+): Parameter<D> {
   return {
     name,
     value,

@@ -1,5 +1,5 @@
-import { type FloatDType, allocate } from './dtype.js';
-import { type Shape, ShapeError, formatShape, validateShape } from './shape.js';
+import { allocate, type FloatDType } from './dtype.js';
+import { formatShape, type Shape, ShapeError, validateShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -61,9 +61,16 @@ class Xoshiro128 implements Rng {
 
   setState(state: readonly number[]): void {
     if (state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
-      throw new RangeError(`rng.setState: expected 4 unsigned 32-bit integers, got ${JSON.stringify(state)}`);
+      throw new RangeError(
+        `rng.setState: expected 4 unsigned 32-bit integers, got ${JSON.stringify(state)}`,
+      );
     }
-    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v | 0) as [number, number, number, number];
+    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v | 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
   }
 }
 
@@ -73,7 +80,8 @@ function rotl(x: number, k: number): number {
 
 /** A new seeded generator. The same seed gives the same sequence on every platform. */
 export function createRng(seed: number): Rng {
-  if (!Number.isInteger(seed)) throw new TypeError(`createRng: seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed))
+    throw new TypeError(`createRng: seed must be an integer, got ${seed}`);
   return new Xoshiro128(seed);
 }
 
@@ -99,7 +107,8 @@ export function randomNormal(rng: Rng): number {
 
 /** A random permutation of 0..n-1 (Fisher–Yates). */
 export function permutation(rng: Rng, n: number, out: Int32Array = new Int32Array(n)): Int32Array {
-  if (out.length !== n) throw new RangeError(`permutation: out has ${out.length} elements, expected ${n}`);
+  if (out.length !== n)
+    throw new RangeError(`permutation: out has ${out.length} elements, expected ${n}`);
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = randomInt(rng, i + 1);
@@ -147,32 +156,50 @@ export function normal<D extends FloatDType = 'float32'>(
 
 function fans(shape: Shape, op: string): [number, number] {
   if (shape.length !== 2) {
-    throw new ShapeError(`${op}: expected a 2-D weight shape [fanIn, fanOut], got ${formatShape(shape)}`);
+    throw new ShapeError(
+      `${op}: expected a 2-D weight shape [fanIn, fanOut], got ${formatShape(shape)}`,
+    );
   }
   return [shape[0] as number, shape[1] as number];
 }
 
 /** Glorot/Xavier uniform: U(−a, a) with a = √(6 / (fanIn + fanOut)), for shape [fanIn, fanOut]. */
-export function glorotUniform<D extends FloatDType = 'float32'>(rng: Rng, shape: Shape, options: RandomOptions<D> = {}): Tensor<D> {
+export function glorotUniform<D extends FloatDType = 'float32'>(
+  rng: Rng,
+  shape: Shape,
+  options: RandomOptions<D> = {},
+): Tensor<D> {
   const [fi, fo] = fans(shape, 'glorotUniform');
   const a = Math.sqrt(6 / (fi + fo));
   return uniform(rng, shape, -a, a, options);
 }
 
 /** Glorot/Xavier normal: N(0, 2 / (fanIn + fanOut)). */
-export function glorotNormal<D extends FloatDType = 'float32'>(rng: Rng, shape: Shape, options: RandomOptions<D> = {}): Tensor<D> {
+export function glorotNormal<D extends FloatDType = 'float32'>(
+  rng: Rng,
+  shape: Shape,
+  options: RandomOptions<D> = {},
+): Tensor<D> {
   const [fi, fo] = fans(shape, 'glorotNormal');
   return normal(rng, shape, 0, Math.sqrt(2 / (fi + fo)), options);
 }
 
 /** He/Kaiming normal: N(0, 2 / fanIn), the usual choice before a ReLU. */
-export function heNormal<D extends FloatDType = 'float32'>(rng: Rng, shape: Shape, options: RandomOptions<D> = {}): Tensor<D> {
+export function heNormal<D extends FloatDType = 'float32'>(
+  rng: Rng,
+  shape: Shape,
+  options: RandomOptions<D> = {},
+): Tensor<D> {
   const [fi] = fans(shape, 'heNormal');
   return normal(rng, shape, 0, Math.sqrt(2 / fi), options);
 }
 
 /** He/Kaiming uniform: U(−a, a) with a = √(6 / fanIn). */
-export function heUniform<D extends FloatDType = 'float32'>(rng: Rng, shape: Shape, options: RandomOptions<D> = {}): Tensor<D> {
+export function heUniform<D extends FloatDType = 'float32'>(
+  rng: Rng,
+  shape: Shape,
+  options: RandomOptions<D> = {},
+): Tensor<D> {
   const [fi] = fans(shape, 'heUniform');
   const a = Math.sqrt(6 / fi);
   return uniform(rng, shape, -a, a, options);

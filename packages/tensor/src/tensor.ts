@@ -1,9 +1,9 @@
-import { type DType, type FloatDType, type TypedArrayFor, allocate, dtypeOf } from './dtype.js';
+import { allocate, type DType, dtypeOf, type FloatDType, type TypedArrayFor } from './dtype.js';
 import {
-  type Shape,
-  ShapeError,
   formatShape,
   resolveReshape,
+  type Shape,
+  ShapeError,
   stridesOf,
   validateShape,
 } from './shape.js';
@@ -27,7 +27,9 @@ export class Tensor<D extends DType = DType> {
   constructor(dtype: D, data: TypedArrayFor<D>, shape: Shape) {
     const size = validateShape(shape);
     if (dtypeOf(data) !== dtype) {
-      throw new TypeError(`tensor: data is a ${dtypeOf(data)} array but dtype ${dtype} was asked for`);
+      throw new TypeError(
+        `tensor: data is a ${dtypeOf(data)} array but dtype ${dtype} was asked for`,
+      );
     }
     if (data.length !== size) {
       throw new ShapeError(
@@ -85,7 +87,9 @@ export class Tensor<D extends DType = DType> {
   /** The single value of a tensor with one element. */
   item(): number {
     if (this.size !== 1) {
-      throw new ShapeError(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
+      throw new ShapeError(
+        `item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`,
+      );
     }
     return this.data[0] as number;
   }
@@ -123,7 +127,9 @@ export class Tensor<D extends DType = DType> {
       const parts = idx.map((i) => {
         if (i < 0) return '...';
         const o = offset + i * (strides[axis] as number);
-        return axis === this.rank - 1 ? fmt(this.data[o] as number) : render(axis + 1, o, `${indent} `);
+        return axis === this.rank - 1
+          ? fmt(this.data[o] as number)
+          : render(axis + 1, o, `${indent} `);
       });
       const sep = axis === this.rank - 1 ? ', ' : `,\n${indent} `;
       return `[${parts.join(sep)}]`;
@@ -133,7 +139,9 @@ export class Tensor<D extends DType = DType> {
 
   private offsetOf(indices: readonly number[], op: string): number {
     if (indices.length !== this.rank) {
-      throw new RangeError(`${op}: got ${indices.length} indices for a tensor of rank ${this.rank}`);
+      throw new RangeError(
+        `${op}: got ${indices.length} indices for a tensor of rank ${this.rank}`,
+      );
     }
     let offset = 0;
     let stride = 1;

@@ -1,6 +1,6 @@
-import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
-import { Tensor } from '../tensor.js';
 import type { DType } from '../dtype.js';
+import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 import { broadcastOffsets, prepareOut } from './broadcast.js';
 
 /** A tensor or a plain number (a scalar operand takes the tensor operand's dtype). */
@@ -8,7 +8,13 @@ export type Operand<D extends DType> = Tensor<D> | number;
 
 type Fn = (x: number, y: number) => number;
 
-function binary<D extends DType>(op: string, fn: Fn, a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> {
+function binary<D extends DType>(
+  op: string,
+  fn: Fn,
+  a: Operand<D>,
+  b: Operand<D>,
+  out?: Tensor<D>,
+): Tensor<D> {
   if (typeof a === 'number' && typeof b === 'number') {
     throw new TypeError(`${op}: at least one operand must be a tensor`);
   }
@@ -30,7 +36,9 @@ function binary<D extends DType>(op: string, fn: Fn, a: Operand<D>, b: Operand<D
     else for (let i = 0; i < x.length; i++) r[i] = fn(s, x[i] as number);
     return res;
   }
-  const shape = shapesEqual(ta.shape, tb.shape) ? ta.shape : broadcastShapes(ta.shape, tb.shape, op);
+  const shape = shapesEqual(ta.shape, tb.shape)
+    ? ta.shape
+    : broadcastShapes(ta.shape, tb.shape, op);
   const res = prepareOut(op, dtype, shape, out);
   const x = ta.data;
   const y = tb.data;
@@ -67,7 +75,9 @@ export const mul = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<
   binary('mul', (x, y) => x * y, a, b, out);
 /** Division; on int32 tensors it truncates toward zero and throws on division by zero. */
 export const div = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> => {
-  const isInt = (typeof a !== 'number' && a.dtype === 'int32') || (typeof b !== 'number' && b.dtype === 'int32');
+  const isInt =
+    (typeof a !== 'number' && a.dtype === 'int32') ||
+    (typeof b !== 'number' && b.dtype === 'int32');
   if (!isInt) return binary('div', (x, y) => x / y, a, b, out);
   return binary(
     'div',
@@ -82,19 +92,37 @@ export const div = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<
 };
 export const pow = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
   binary('pow', (x, y) => x ** y, a, b, out);
-export const maximum = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y), a, b, out);
-export const minimum = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y), a, b, out);
+export const maximum = <D extends DType>(
+  a: Operand<D>,
+  b: Operand<D>,
+  out?: Tensor<D>,
+): Tensor<D> => binary('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y), a, b, out);
+export const minimum = <D extends DType>(
+  a: Operand<D>,
+  b: Operand<D>,
+  out?: Tensor<D>,
+): Tensor<D> => binary('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y), a, b, out);
 export const equal = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
   binary('equal', (x, y) => (x === y ? 1 : 0), a, b, out);
-export const notEqual = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('notEqual', (x, y) => (x !== y ? 1 : 0), a, b, out);
-export const greater = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('greater', (x, y) => (x > y ? 1 : 0), a, b, out);
-export const greaterEqual = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('greaterEqual', (x, y) => (x >= y ? 1 : 0), a, b, out);
+export const notEqual = <D extends DType>(
+  a: Operand<D>,
+  b: Operand<D>,
+  out?: Tensor<D>,
+): Tensor<D> => binary('notEqual', (x, y) => (x !== y ? 1 : 0), a, b, out);
+export const greater = <D extends DType>(
+  a: Operand<D>,
+  b: Operand<D>,
+  out?: Tensor<D>,
+): Tensor<D> => binary('greater', (x, y) => (x > y ? 1 : 0), a, b, out);
+export const greaterEqual = <D extends DType>(
+  a: Operand<D>,
+  b: Operand<D>,
+  out?: Tensor<D>,
+): Tensor<D> => binary('greaterEqual', (x, y) => (x >= y ? 1 : 0), a, b, out);
 export const less = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
   binary('less', (x, y) => (x < y ? 1 : 0), a, b, out);
-export const lessEqual = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('lessEqual', (x, y) => (x <= y ? 1 : 0), a, b, out);
+export const lessEqual = <D extends DType>(
+  a: Operand<D>,
+  b: Operand<D>,
+  out?: Tensor<D>,
+): Tensor<D> => binary('lessEqual', (x, y) => (x <= y ? 1 : 0), a, b, out);

@@ -1,6 +1,6 @@
 import type { DType } from '../dtype.js';
 import { allocate } from '../dtype.js';
-import { type Shape, ShapeError, formatShape, shapesEqual, sizeOf, stridesOf } from '../shape.js';
+import { formatShape, type Shape, ShapeError, shapesEqual, sizeOf, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** For each flat index of `outShape`, the flat index of the broadcast element of `inShape`. */
@@ -41,7 +41,9 @@ export function prepareOut<D extends DType>(
     throw new TypeError(`${op}: out has dtype ${out.dtype}, expected ${dtype}`);
   }
   if (!shapesEqual(out.shape, shape)) {
-    throw new ShapeError(`${op}: out has shape ${formatShape(out.shape)}, expected ${formatShape(shape)}`);
+    throw new ShapeError(
+      `${op}: out has shape ${formatShape(out.shape)}, expected ${formatShape(shape)}`,
+    );
   }
   return out as Tensor<D>;
 }

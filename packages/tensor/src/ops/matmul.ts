@@ -1,9 +1,9 @@
 import type { FloatDType } from '../dtype.js';
-import { jsKernels } from '../kernels/js.js';
-import { kernels } from '../kernels/backend.js';
-import { ShapeError, formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
 import { allocate } from '../dtype.js';
+import { kernels } from '../kernels/backend.js';
+import { jsKernels } from '../kernels/js.js';
+import { formatShape, ShapeError } from '../shape.js';
+import { Tensor } from '../tensor.js';
 
 export interface MatmulOptions<D extends FloatDType> {
   /** Use Aᵀ instead of A (A is stored k×m). */
@@ -54,12 +54,14 @@ export function matmul<D extends FloatDType>(
   }
   let c: Tensor<D>;
   if (out) {
-    if (out.dtype !== a.dtype) throw new TypeError(`matmul: out is ${out.dtype}, operands are ${a.dtype}`);
+    if (out.dtype !== a.dtype)
+      throw new TypeError(`matmul: out is ${out.dtype}, operands are ${a.dtype}`);
     if (out.rank !== 2 || out.shape[0] !== m || out.shape[1] !== n) {
       throw new ShapeError(`matmul: out has shape ${formatShape(out.shape)}, expected [${m},${n}]`);
     }
     if (out.data.buffer === a.data.buffer || out.data.buffer === b.data.buffer) {
-      if (overlaps(out, a) || overlaps(out, b)) throw new RangeError('matmul: out must not overlap an operand');
+      if (overlaps(out, a) || overlaps(out, b))
+        throw new RangeError('matmul: out must not overlap an operand');
     }
     c = out;
   } else {

@@ -46,7 +46,9 @@ function reduce<D extends DType, R extends DType>(
 ): Tensor<R> {
   const p = plan(op, a, options.axis, options.keepdims ?? false);
   if (needsElements && p.len === 0) {
-    throw new ShapeError(`${op}: cannot reduce an empty axis (tensor of shape ${formatShape(a.shape)})`);
+    throw new ShapeError(
+      `${op}: cannot reduce an empty axis (tensor of shape ${formatShape(a.shape)})`,
+    );
   }
   const res = prepareOut(op, dtype, p.shape, options.out);
   const r = res.data;
@@ -71,54 +73,76 @@ export function sum<D extends DType>(a: Tensor<D>, options: ReduceOptions<D> = {
 
 /** Mean along `axis` (or of everything); float tensors only. */
 export function mean<D extends DType>(a: Tensor<D>, options: ReduceOptions<D> = {}): Tensor<D> {
-  if (a.dtype === 'int32') throw new TypeError("mean: needs a float tensor, got int32; convert with astype('float32')");
+  if (a.dtype === 'int32')
+    throw new TypeError("mean: needs a float tensor, got int32; convert with astype('float32')");
   return reduce('mean', a, a.dtype, options, (d, s, n, st) => sumOf(d, s, n, st) / n, true);
 }
 
 /** Maximum along `axis` (or of everything); NaN if any element is NaN. */
 export function max<D extends DType>(a: Tensor<D>, options: ReduceOptions<D> = {}): Tensor<D> {
-  return reduce('max', a, a.dtype, options, (d, s, n, st) => {
-    let m = -Infinity;
-    for (let j = 0; j < n; j++) {
-      const v = d[s + j * st] as number;
-      if (v > m || Number.isNaN(v)) {
-        m = v;
-        if (Number.isNaN(v)) break;
+  return reduce(
+    'max',
+    a,
+    a.dtype,
+    options,
+    (d, s, n, st) => {
+      let m = -Infinity;
+      for (let j = 0; j < n; j++) {
+        const v = d[s + j * st] as number;
+        if (v > m || Number.isNaN(v)) {
+          m = v;
+          if (Number.isNaN(v)) break;
+        }
       }
-    }
-    return m;
-  }, true);
+      return m;
+    },
+    true,
+  );
 }
 
 /** Minimum along `axis` (or of everything); NaN if any element is NaN. */
 export function min<D extends DType>(a: Tensor<D>, options: ReduceOptions<D> = {}): Tensor<D> {
-  return reduce('min', a, a.dtype, options, (d, s, n, st) => {
-    let m = Infinity;
-    for (let j = 0; j < n; j++) {
-      const v = d[s + j * st] as number;
-      if (v < m || Number.isNaN(v)) {
-        m = v;
-        if (Number.isNaN(v)) break;
+  return reduce(
+    'min',
+    a,
+    a.dtype,
+    options,
+    (d, s, n, st) => {
+      let m = Infinity;
+      for (let j = 0; j < n; j++) {
+        const v = d[s + j * st] as number;
+        if (v < m || Number.isNaN(v)) {
+          m = v;
+          if (Number.isNaN(v)) break;
+        }
       }
-    }
-    return m;
-  }, true);
+      return m;
+    },
+    true,
+  );
 }
 
 /** Index of the maximum along `axis` (first one on ties; a NaN counts as the maximum). int32 result. */
 export function argmax(a: Tensor, options: ReduceOptions<'int32'> = {}): Tensor<'int32'> {
-  return reduce('argmax', a, 'int32', options, (d, s, n, st) => {
-    let best = 0;
-    let m = d[s] as number;
-    if (Number.isNaN(m)) return 0;
-    for (let j = 1; j < n; j++) {
-      const v = d[s + j * st] as number;
-      if (Number.isNaN(v)) return j;
-      if (v > m) {
-        m = v;
-        best = j;
+  return reduce(
+    'argmax',
+    a,
+    'int32',
+    options,
+    (d, s, n, st) => {
+      let best = 0;
+      let m = d[s] as number;
+      if (Number.isNaN(m)) return 0;
+      for (let j = 1; j < n; j++) {
+        const v = d[s + j * st] as number;
+        if (Number.isNaN(v)) return j;
+        if (v > m) {
+          m = v;
+          best = j;
+        }
       }
-    }
-    return best;
-  }, true);
+      return best;
+    },
+    true,
+  );
 }

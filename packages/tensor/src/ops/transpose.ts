@@ -8,10 +8,15 @@ import { prepareOut } from './broadcast.js';
  * transpose flags, so backward passes do not need this.
  */
 export function transpose<D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> {
-  if (a.rank !== 2) throw new ShapeError(`transpose: expected a 2-D tensor, got ${formatShape(a.shape)}`);
+  if (a.rank !== 2)
+    throw new ShapeError(`transpose: expected a 2-D tensor, got ${formatShape(a.shape)}`);
   const [r, c] = a.shape as [number, number];
   const res = prepareOut('transpose', a.dtype, [c, r], out);
-  if (res.data.buffer === a.data.buffer && res.data.byteOffset === a.data.byteOffset && a.size > 1) {
+  if (
+    res.data.buffer === a.data.buffer &&
+    res.data.byteOffset === a.data.byteOffset &&
+    a.size > 1
+  ) {
     throw new RangeError('transpose: out must not be the input');
   }
   const x = a.data;

@@ -2,7 +2,12 @@ import type { DType, FloatDType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { prepareOut } from './broadcast.js';
 
-function unary<D extends DType>(op: string, fn: (x: number) => number, a: Tensor<D>, out?: Tensor<D>): Tensor<D> {
+function unary<D extends DType>(
+  op: string,
+  fn: (x: number) => number,
+  a: Tensor<D>,
+  out?: Tensor<D>,
+): Tensor<D> {
   const res = prepareOut(op, a.dtype, a.shape, out);
   const x = a.data;
   const r = res.data;
@@ -17,8 +22,10 @@ function floatOnly(op: string, a: Tensor): void {
 }
 
 /** Element-wise unary ops; `out` (optional, may be `a` itself) receives the result. */
-export const neg = <D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> => unary('neg', (x) => -x, a, out);
-export const abs = <D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> => unary('abs', Math.abs, a, out);
+export const neg = <D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> =>
+  unary('neg', (x) => -x, a, out);
+export const abs = <D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> =>
+  unary('abs', Math.abs, a, out);
 export const exp = <D extends FloatDType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> => {
   floatOnly('exp', a);
   return unary('exp', Math.exp, a, out);

@@ -14,9 +14,15 @@ export function where<D extends DType>(
   out?: Tensor<D>,
 ): Tensor<D> {
   if (a.dtype !== b.dtype) {
-    throw new TypeError(`where: dtypes differ: ${a.dtype} ${formatShape(a.shape)} and ${b.dtype} ${formatShape(b.shape)}`);
+    throw new TypeError(
+      `where: dtypes differ: ${a.dtype} ${formatShape(a.shape)} and ${b.dtype} ${formatShape(b.shape)}`,
+    );
   }
-  const shape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
+  const shape = broadcastShapes(
+    broadcastShapes(condition.shape, a.shape, 'where'),
+    b.shape,
+    'where',
+  );
   const res = prepareOut('where', a.dtype, shape, out);
   const oc = broadcastOffsets(condition.shape, shape);
   const oa = broadcastOffsets(a.shape, shape);
@@ -24,7 +30,10 @@ export function where<D extends DType>(
   const c = condition.data;
   const r = res.data;
   for (let i = 0; i < r.length; i++) {
-    r[i] = (c[oc[i] as number] as number) !== 0 ? (a.data[oa[i] as number] as number) : (b.data[ob[i] as number] as number);
+    r[i] =
+      (c[oc[i] as number] as number) !== 0
+        ? (a.data[oa[i] as number] as number)
+        : (b.data[ob[i] as number] as number);
   }
   return res;
 }

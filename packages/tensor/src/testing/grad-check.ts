@@ -46,7 +46,11 @@ export function gradCheck(
       `gradCheck: target and analytic gradient must be float64 (got ${target.dtype} and ${analytic.dtype})`,
     );
   }
-  if (target.size !== analytic.size || target.rank !== analytic.rank || target.shape.some((d, i) => d !== analytic.shape[i])) {
+  if (
+    target.size !== analytic.size ||
+    target.rank !== analytic.rank ||
+    target.shape.some((d, i) => d !== analytic.shape[i])
+  ) {
     throw new ShapeError(
       `gradCheck: analytic gradient has shape ${formatShape(analytic.shape)} but the target has ${formatShape(target.shape)}`,
     );
@@ -66,7 +70,9 @@ export function gradCheck(
     const n = (up - down) / (2 * eps);
     const a = analytic.data[i] as number;
     if (!Number.isFinite(n) || !Number.isFinite(a)) {
-      throw new RangeError(`gradCheck: non-finite gradient at flat index ${i}: analytic ${a}, numeric ${n}`);
+      throw new RangeError(
+        `gradCheck: non-finite gradient at flat index ${i}: analytic ${a}, numeric ${n}`,
+      );
     }
     const rel = Math.abs(a - n) / Math.max(Math.abs(a), Math.abs(n), minScale);
     if (rel > worst) {
@@ -83,5 +89,11 @@ export function gradCheck(
     worstIndex.unshift(d === 0 ? 0 : rest % d);
     rest = d === 0 ? 0 : Math.floor(rest / d);
   }
-  return { maxRelError: Math.max(worst, 0), worstIndex, analytic: worstA, numeric: worstN, checked: x.length };
+  return {
+    maxRelError: Math.max(worst, 0),
+    worstIndex,
+    analytic: worstA,
+    numeric: worstN,
+    checked: x.length,
+  };
 }
