@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+
 interface Alias {
   find: RegExp;
   replacement: string;
