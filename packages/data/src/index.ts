@@ -1,0 +1,18 @@
+export type { DataLoaderOptions } from './data-loader.js';
+export { DataLoader } from './data-loader.js';
+export type { BatchDataset, BatchSource, Dataset } from './dataset.js';
+export { arrayBatches } from './dataset.js';
+export { decodeIdx, gunzip } from './decode-idx.js';
+export type { IdxErrorCode, MnistErrorCode } from './errors.js';
+export { IdxFormatError, MnistError } from './errors.js';
+export type { IdxArray, IdxDataTypeMap, IdxDType, ParseIdxOptions } from './idx.js';
+export { encodeIdx, IDX_TYPE_CODES, isGzip, parseIdx } from './idx.js';
+export type { Mnist, MnistSplit, MnistSplitName } from './mnist.js';
+export { decodeMnistSplit, MNIST_CLASSES, MNIST_FILES, mnistSplitFromIdx } from './mnist.js';
+export type { MnistBatch, MnistDatasetOptions, MnistItem, Normalization } from './mnist-dataset.js';
+export { MnistDataset, pixelTable } from './mnist-dataset.js';
+export { oneHot } from './one-hot.js';
+export type { SplitOptions } from './split.js';
+export { trainValidationSplit } from './split.js';
+export { Subset } from './subset.js';
+export { TensorDataset } from './tensor-dataset.js';
