@@ -1,0 +1,83 @@
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { matmulTable, runMatmul } from './matmul.js';
+import type { BenchRecord } from './record.js';
+import type { TimingOptions } from './timing.js';
+
+const BENCHES = ['matmul'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+const USAGE = `Usage: pnpm bench [--quick] [--only NAME]... [--json FILE]
+
+  --quick       a short version: fewer and shorter runs (numbers are noisier)
+  --only NAME   run only this bench (repeatable): ${BENCHES.join(', ')}
+  --json FILE   also write one record per measurement (bench, system, unit, median, min, max, runs)
+  --help        this text`;
+
+function parse(argv: string[]): { quick: boolean; only: BenchName[]; json?: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = (values.only ?? [...BENCHES]).flatMap((o) => o.split(','));
+  for (const name of only) {
+    if (!(BENCHES as readonly string[]).includes(name)) {
+      throw new Error(
+        `--only: unknown bench ${JSON.stringify(name)}; expected one of ${BENCHES.join(', ')}`,
+      );
+    }
+  }
+  return {
+    quick: values.quick ?? false,
+    only: only as BenchName[],
+    ...(values.json === undefined ? {} : { json: values.json }),
+  };
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+async function main(): Promise<void> {
+  // pnpm passes a literal `--` through when called as `pnpm bench -- --quick`; drop it.
+  const args = parse(process.argv.slice(2).filter((a) => a !== '--'));
+  const started = new Date();
+  console.log(
+    `Nabla bench, ${started.toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}${args.quick ? ', --quick' : ''}`,
+  );
+  const records: BenchRecord[] = [];
+
+  if (args.only.includes('matmul')) {
+    const timing: TimingOptions = args.quick
+      ? { runs: 3, minRunMs: 80, warmupMs: 100 }
+      : { runs: 7, minRunMs: 250, warmupMs: 150 };
+    const measured = await runMatmul(timing, log);
+    records.push(...measured);
+    console.log(`\n${matmulTable(measured)}\n`);
+  }
+
+  if (args.json !== undefined) {
+    // Relative to where `pnpm bench` was typed, not to the bench package pnpm runs in.
+    const file = resolve(process.env.INIT_CWD ?? process.cwd(), args.json);
+    writeFileSync(file, `${JSON.stringify(records, null, 2)}\n`);
+    log(`wrote ${records.length} records to ${file}`);
+  }
+  log(`done in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
