@@ -62,67 +62,50 @@ function binary<D extends DType>(
 }
 
 /**
+ * The signature of every binary op: the first tensor operand fixes the dtype (the other must
+ * match at compile time and at run time); either operand may be a plain number.
+ */
+export interface BinaryOp {
+  <D extends DType>(
+    a: Tensor<D>,
+    b: Tensor<NoInfer<D>> | number,
+    out?: Tensor<NoInfer<D>>,
+  ): Tensor<D>;
+  <D extends DType>(a: number, b: Tensor<D>, out?: Tensor<NoInfer<D>>): Tensor<D>;
+}
+
+function op(name: string, fn: Fn): BinaryOp {
+  return ((a: Operand<DType>, b: Operand<DType>, out?: Tensor) =>
+    binary(name, fn, a, b, out)) as BinaryOp;
+}
+
+/**
  * Element-wise binary ops with NumPy broadcasting. Operands of two tensors must share a dtype;
  * a number operand is a scalar. `out` (optional) receives the result and may be one of the
  * operands (an explicit in-place update); otherwise a new tensor is returned.
  * Comparisons return 1/0 in the operands' dtype, so a mask can be multiplied directly.
  */
-export const add = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('add', (x, y) => x + y, a, b, out);
-export const sub = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('sub', (x, y) => x - y, a, b, out);
-export const mul = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('mul', (x, y) => x * y, a, b, out);
+export const add = op('add', (x, y) => x + y);
+export const sub = op('sub', (x, y) => x - y);
+export const mul = op('mul', (x, y) => x * y);
+const floatDiv = op('div', (x, y) => x / y);
+const intDiv = op('div', (x, y) => {
+  if (y === 0) throw new RangeError('div: integer division by zero');
+  return Math.trunc(x / y);
+});
 /** Division; on int32 tensors it truncates toward zero and throws on division by zero. */
-export const div = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> => {
+export const div: BinaryOp = ((a: Operand<DType>, b: Operand<DType>, out?: Tensor) => {
   const isInt =
     (typeof a !== 'number' && a.dtype === 'int32') ||
     (typeof b !== 'number' && b.dtype === 'int32');
-  if (!isInt) return binary('div', (x, y) => x / y, a, b, out);
-  return binary(
-    'div',
-    (x, y) => {
-      if (y === 0) throw new RangeError('div: integer division by zero');
-      return Math.trunc(x / y);
-    },
-    a,
-    b,
-    out,
-  );
-};
-export const pow = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('pow', (x, y) => x ** y, a, b, out);
-export const maximum = <D extends DType>(
-  a: Operand<D>,
-  b: Operand<D>,
-  out?: Tensor<D>,
-): Tensor<D> => binary('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y), a, b, out);
-export const minimum = <D extends DType>(
-  a: Operand<D>,
-  b: Operand<D>,
-  out?: Tensor<D>,
-): Tensor<D> => binary('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y), a, b, out);
-export const equal = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('equal', (x, y) => (x === y ? 1 : 0), a, b, out);
-export const notEqual = <D extends DType>(
-  a: Operand<D>,
-  b: Operand<D>,
-  out?: Tensor<D>,
-): Tensor<D> => binary('notEqual', (x, y) => (x !== y ? 1 : 0), a, b, out);
-export const greater = <D extends DType>(
-  a: Operand<D>,
-  b: Operand<D>,
-  out?: Tensor<D>,
-): Tensor<D> => binary('greater', (x, y) => (x > y ? 1 : 0), a, b, out);
-export const greaterEqual = <D extends DType>(
-  a: Operand<D>,
-  b: Operand<D>,
-  out?: Tensor<D>,
-): Tensor<D> => binary('greaterEqual', (x, y) => (x >= y ? 1 : 0), a, b, out);
-export const less = <D extends DType>(a: Operand<D>, b: Operand<D>, out?: Tensor<D>): Tensor<D> =>
-  binary('less', (x, y) => (x < y ? 1 : 0), a, b, out);
-export const lessEqual = <D extends DType>(
-  a: Operand<D>,
-  b: Operand<D>,
-  out?: Tensor<D>,
-): Tensor<D> => binary('lessEqual', (x, y) => (x <= y ? 1 : 0), a, b, out);
+  return (isInt ? intDiv : floatDiv)(a as Tensor, b as Tensor, out);
+}) as BinaryOp;
+export const pow = op('pow', (x, y) => x ** y);
+export const maximum = op('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y));
+export const minimum = op('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y));
+export const equal = op('equal', (x, y) => (x === y ? 1 : 0));
+export const notEqual = op('notEqual', (x, y) => (x !== y ? 1 : 0));
+export const greater = op('greater', (x, y) => (x > y ? 1 : 0));
+export const greaterEqual = op('greaterEqual', (x, y) => (x >= y ? 1 : 0));
+export const less = op('less', (x, y) => (x < y ? 1 : 0));
+export const lessEqual = op('lessEqual', (x, y) => (x <= y ? 1 : 0));
