@@ -1,0 +1,14 @@
+export { Dropout } from './dropout.js';
+export { Flatten } from './flatten.js';
+export type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
+export type { LeakyReLUOptions } from './leaky-relu.js';
+export { LeakyReLU } from './leaky-relu.js';
+export type { LinearOptions } from './linear.js';
+export { Linear } from './linear.js';
+export { ReLU } from './relu.js';
+export { ReusableBuffer } from './reusable-buffer.js';
+export { Sequential } from './sequential.js';
+export { Sigmoid } from './sigmoid.js';
+export { Softmax } from './softmax.js';
+export { checkStateDict, loadParameterState, parameterStateDict } from './state-dict.js';
+export { Tanh } from './tanh.js';

@@ -1,0 +1,59 @@
+import type { FloatArray, FloatDType, Shape } from '@nabla/tensor';
+import { allocate, shapesEqual, sizeOf, Tensor } from '@nabla/tensor';
+
+/**
+ * One reusable output buffer. It hands back the same tensor for as long as the requested dtype
+ * and shape stay the same, so a layer allocates nothing once the batch shape is stable. A
+ * request that fits the existing storage (the last, shorter batch of an epoch) gets a view of
+ * it; only a larger one allocates. The contents are whatever was last written: callers
+ * overwrite them.
+ *
+ * Custom layers can use it too; it is the whole of the buffer management built-in layers do.
+ */
+export class ReusableBuffer {
+  private storage: FloatArray | undefined;
+  private current: Tensor<FloatDType> | undefined;
+
+  /** A tensor of `dtype` and `shape`, reused while both stay the same. */
+  get<D extends FloatDType>(dtype: D, shape: Shape): Tensor<D> {
+    const cur = this.current;
+    if (cur !== undefined && cur.dtype === dtype && shapesEqual(cur.shape, shape)) {
+      return cur as Tensor<D>;
+    }
+    return this.replace(dtype, shape);
+  }
+
+  /** A `[rows, cols]` matrix; checks the cached one without building a shape array. */
+  matrix<D extends FloatDType>(dtype: D, rows: number, cols: number): Tensor<D> {
+    const cur = this.current;
+    if (
+      cur !== undefined &&
+      cur.dtype === dtype &&
+      cur.shape.length === 2 &&
+      cur.shape[0] === rows &&
+      cur.shape[1] === cols
+    ) {
+      return cur as Tensor<D>;
+    }
+    return this.replace(dtype, [rows, cols]);
+  }
+
+  /** A tensor with the dtype and shape of `t`. */
+  like<D extends FloatDType>(t: Tensor<D>): Tensor<D> {
+    return this.get(t.dtype, t.shape);
+  }
+
+  private replace<D extends FloatDType>(dtype: D, shape: Shape): Tensor<D> {
+    const size = sizeOf(shape);
+    let storage = this.storage;
+    const sameType =
+      storage !== undefined && (dtype === 'float32') === storage instanceof Float32Array;
+    if (storage === undefined || !sameType || storage.length < size) {
+      storage = allocate(dtype, size);
+      this.storage = storage;
+    }
+    const view = new Tensor(dtype, storage.subarray(0, size) as Tensor<D>['data'], shape);
+    this.current = view;
+    return view;
+  }
+}

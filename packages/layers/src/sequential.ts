@@ -1,0 +1,117 @@
+import type { FloatDType, Parameter, Tensor } from '@nabla/tensor';
+import { renameParameter } from '@nabla/tensor';
+import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
+import { checkStateDict } from './state-dict.js';
+
+/**
+ * A chain of layers: forward runs them in order, backward in reverse, each layer's backward
+ * receiving the gradient its successor returned. Parameters are those of the layers in order,
+ * named `<index>.<name>` (`0.weight`, `0.bias`, `2.weight`, …; nested: `1.0.weight`).
+ *
+ * A layer instance may appear only once: each layer keeps what its last forward cached, so
+ * sharing one between two positions would corrupt its backward.
+ */
+export class Sequential<D extends FloatDType = FloatDType> implements Layer<D> {
+  readonly name = 'Sequential';
+  readonly layers: readonly Layer<D>[];
+
+  constructor(...layers: Layer<D>[]) {
+    layers.forEach((layer, i) => {
+      if (
+        layer === null ||
+        typeof layer !== 'object' ||
+        typeof layer.forward !== 'function' ||
+        typeof layer.backward !== 'function'
+      ) {
+        throw new TypeError(
+          `Sequential: argument ${i} is not a layer (needs forward, backward, parameters, stateDict, loadStateDict)`,
+        );
+      }
+      const first = layers.indexOf(layer);
+      if (first !== i) {
+        throw new Error(
+          `Sequential: the same ${layer.name} instance is at positions ${first} and ${i}; create a separate layer for each position`,
+        );
+      }
+    });
+    this.layers = Object.freeze(layers.slice());
+  }
+
+  forward(x: Tensor<D>, ctx: ForwardContext): Tensor<D> {
+    let h = x;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i] as Layer<D>;
+      try {
+        h = layer.forward(h, ctx);
+      } catch (e) {
+        throw locate(e, i, 'forward');
+      }
+    }
+    return h;
+  }
+
+  backward(gradOut: Tensor<D>, options?: BackwardOptions): Tensor<D> {
+    let g = gradOut;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i] as Layer<D>;
+      try {
+        g = layer.backward(g, options);
+      } catch (e) {
+        throw locate(e, i, 'backward');
+      }
+    }
+    return g;
+  }
+
+  parameters(): readonly Parameter<D>[] {
+    const out: Parameter<D>[] = [];
+    this.layers.forEach((layer, i) => {
+      for (const p of layer.parameters()) out.push(renameParameter(p, `${i}.${p.name}`));
+    });
+    return out;
+  }
+
+  stateDict(): TensorStateDict<D> {
+    const state: Record<string, Tensor<D>> = {};
+    this.layers.forEach((layer, i) => {
+      for (const [key, value] of Object.entries(layer.stateDict())) state[`${i}.${key}`] = value;
+    });
+    return state;
+  }
+
+  /** Checks every key with its full dotted name, then routes `<index>.<name>` to the layers; all or nothing. */
+  loadStateDict(state: TensorStateDict): void {
+    checkStateDict(this.name, this.stateDict(), state);
+    const parts: Record<string, Tensor>[] = this.layers.map(() => ({}));
+    for (const [key, value] of Object.entries(state)) {
+      const dot = key.indexOf('.');
+      const index = dot > 0 ? Number(key.slice(0, dot)) : Number.NaN;
+      const part =
+        Number.isInteger(index) && String(index) === key.slice(0, dot) ? parts[index] : undefined;
+      if (part === undefined) {
+        throw new RangeError(
+          `Sequential.loadStateDict: unexpected key "${key}" (keys are "<layer index>.<name>" for ${this.layers.length} layers)`,
+        );
+      }
+      part[key.slice(dot + 1)] = value;
+    }
+    // Load layer by layer; if one rejects its part, restore the layers already loaded so that a
+    // bad state leaves the model as it was.
+    const backup = this.layers.map((layer) => layer.stateDict());
+    for (let i = 0; i < this.layers.length; i++) {
+      try {
+        (this.layers[i] as Layer<D>).loadStateDict(parts[i] as TensorStateDict);
+      } catch (e) {
+        for (let j = 0; j < i; j++)
+          (this.layers[j] as Layer<D>).loadStateDict(backup[j] as TensorStateDict);
+        throw locate(e, i, 'loadStateDict');
+      }
+    }
+  }
+}
+
+/** Prefixes an error from layer `i` with its position, keeping its type. */
+function locate(e: unknown, i: number, phase: string): unknown {
+  if (e instanceof Error) e.message = `Sequential layer ${i} (${phase}): ${e.message}`;
+  return e;
+}
