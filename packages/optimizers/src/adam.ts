@@ -1,0 +1,118 @@
+import type { FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
+import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
+import { checkBetas, checkBoolean, checkNonNegative, checkOptions } from './validate.js';
+
+export interface AdamOptions extends OptimizerOptions {
+  /** Step size α. Default 0.001. */
+  lr?: number;
+  /** Decay rates (β1, β2) of the first and second moment averages, each in [0, 1). Default [0.9, 0.999]. */
+  betas?: readonly [number, number];
+  /** ε ≥ 0 added to the denominator. Default 1e-8. */
+  eps?: number;
+  /** L2 penalty λ ≥ 0 added to the gradient (for decoupled decay use AdamW). Default 0. */
+  weightDecay?: number;
+  /** Use the running maximum of the second moment (AMSGrad). Default false. */
+  amsgrad?: boolean;
+}
+
+export type AdamHyperparameters = {
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly amsgrad: boolean;
+};
+
+export const ADAM_OPTION_NAMES = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'] as const;
+
+export function parseAdamOptions(
+  owner: string,
+  raw: Readonly<Record<string, unknown>>,
+  defaultWeightDecay: number,
+): AdamHyperparameters {
+  return {
+    betas: checkBetas(owner, raw.betas ?? [0.9, 0.999]),
+    eps: checkNonNegative(owner, 'eps', raw.eps ?? 1e-8),
+    weightDecay: checkNonNegative(owner, 'weightDecay', raw.weightDecay ?? defaultWeightDecay),
+    amsgrad: checkBoolean(owner, 'amsgrad', raw.amsgrad ?? false),
+  };
+}
+
+export function adamBufferNames(options: AdamHyperparameters): readonly string[] {
+  return options.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
+}
+
+/**
+ * One Adam step for one parameter. `decoupled` selects AdamW's weight decay
+ * (θ ← θ − αλθ before the update) instead of Adam's L2 term (g ← g + λθ).
+ */
+export function adamUpdate(
+  value: FloatArray,
+  grad: FloatArray,
+  buffers: ParameterBuffers,
+  lr: number,
+  t: number,
+  options: AdamHyperparameters,
+  decoupled: boolean,
+): void {
+  const [b1, b2] = options.betas;
+  const { eps, weightDecay: wd, amsgrad } = options;
+  const m = buffers.expAvg as FloatArray;
+  const v = buffers.expAvgSq as FloatArray;
+  const vMax = buffers.maxExpAvgSq;
+  const bc1 = 1 - b1 ** t;
+  const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+  const stepSize = lr / bc1;
+  const l2 = decoupled ? 0 : wd;
+  const shrink = decoupled ? 1 - lr * wd : 1;
+  const n = value.length;
+  for (let j = 0; j < n; j++) {
+    let theta = value[j] as number;
+    if (shrink !== 1) theta *= shrink;
+    const g = l2 !== 0 ? (grad[j] as number) + l2 * theta : (grad[j] as number);
+    m[j] = b1 * (m[j] as number) + (1 - b1) * g;
+    v[j] = b2 * (v[j] as number) + (1 - b2) * g * g;
+    let second = v[j] as number;
+    if (amsgrad && vMax !== undefined) {
+      if (second > (vMax[j] as number)) vMax[j] = second;
+      second = vMax[j] as number;
+    }
+    value[j] = theta - (stepSize * (m[j] as number)) / (Math.sqrt(second) / bc2Sqrt + eps);
+  }
+}
+
+/**
+ * Adam (Kingma & Ba), as `torch.optim.Adam` documents it, for step t = 1, 2, ...:
+ *
+ *     g ← ∇θ + λθ                       (if weightDecay λ ≠ 0)
+ *     m ← β1 m + (1 − β1) g
+ *     v ← β2 v + (1 − β2) g²
+ *     v̂max ← max(v̂max, v)               (if amsgrad; then v̂max replaces v below)
+ *     θ ← θ − α (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
+ */
+export class Adam extends BaseOptimizer<AdamHyperparameters> {
+  constructor(parameters: readonly Parameter[], options?: AdamOptions) {
+    const raw = checkOptions('Adam', options, ADAM_OPTION_NAMES);
+    super('Adam', parameters, raw.lr ?? 1e-3, parseAdamOptions('Adam', raw, 0));
+  }
+
+  protected bufferNames(options: AdamHyperparameters): readonly string[] {
+    return adamBufferNames(options);
+  }
+
+  protected parseOptions(
+    owner: string,
+    raw: Readonly<Record<string, unknown>>,
+  ): AdamHyperparameters {
+    return parseAdamOptions(owner, raw, 0);
+  }
+
+  protected update(
+    value: FloatArray,
+    grad: FloatArray,
+    buffers: ParameterBuffers,
+    lr: number,
+    t: number,
+  ): void {
+    adamUpdate(value, grad, buffers, lr, t, this.options, false);
+  }
+}

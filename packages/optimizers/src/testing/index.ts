@@ -1,0 +1,2 @@
+export type { ConformanceCheck, OptimizerConformanceOptions } from './optimizer-conformance.js';
+export { optimizerConformance } from './optimizer-conformance.js';
