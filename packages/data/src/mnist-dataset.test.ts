@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { MnistSplit } from './mnist.js';
+import { MnistDataset, pixelTable } from './mnist-dataset.js';
+
+/** Three 2×2 images whose pixels are 0, 51, 102, 255 in rotation. */
+const split: MnistSplit = {
+  images: Uint8Array.of(0, 51, 102, 255, 255, 0, 51, 102, 102, 255, 0, 51),
+  labels: Uint8Array.of(3, 9, 0),
+  length: 3,
+  height: 2,
+  width: 2,
+};
+
+describe('MnistDataset', () => {
+  it('returns an image as a view of its bytes and its label', () => {
+    const d = new MnistDataset(split);
+    expect(d.length).toBe(3);
+    expect(d.pixels).toBe(4);
+    const item = d.get(1);
+    expect(Array.from(item.image)).toEqual([255, 0, 51, 102]);
+    expect(item.image.buffer).toBe(split.images.buffer);
+    expect(item.label).toBe(9);
+    expect(() => d.get(3)).toThrow('index 3 is out of range for a data set of 3 items');
+  });
+
+  it('batches images as float32 / 255 and labels as int32, in the order asked', () => {
+    const d = new MnistDataset(split);
+    const batch = d.createBatch(2);
+    expect(batch.x.shape).toEqual([2, 4]);
+    expect(batch.y.shape).toEqual([2]);
+    d.fillBatch(batch, Int32Array.of(2, 0), 0, 2);
+    const expected = [102, 255, 0, 51, 0, 51, 102, 255].map((p) => Math.fround(p / 255));
+    expect(Array.from(batch.x.data)).toEqual(expected);
+    expect(Array.from(batch.y.data)).toEqual([0, 3]);
+  });
+
+  it('standardises with a mean and std, or keeps raw values', () => {
+    const standard = new MnistDataset(split, { normalize: { mean: 0.5, std: 0.25 } });
+    const batch = standard.createBatch(1);
+    standard.fillBatch(batch, Int32Array.of(0), 0, 1);
+    const want = [0, 51, 102, 255].map((p) => (p / 255 - 0.5) / 0.25);
+    batch.x.data.forEach((v, j) => {
+      expect(v).toBeCloseTo(want[j] as number, 6);
+    });
+
+    const raw = new MnistDataset(split, { normalize: 'none' });
+    const rawBatch = raw.createBatch(1);
+    raw.fillBatch(rawBatch, Int32Array.of(1), 0, 1);
+    expect(Array.from(rawBatch.x.data)).toEqual([255, 0, 51, 102]);
+  });
+
+  it('keeps the image shape when flatten is false', () => {
+    const batch = new MnistDataset(split, { flatten: false }).createBatch(3);
+    expect(batch.x.shape).toEqual([3, 2, 2]);
+  });
+
+  it('rejects a split whose arrays do not match its size, and bad normalisation', () => {
+    expect(() => new MnistDataset({ ...split, length: 4 })).toThrow(
+      'a split of 4 images of 2×2 needs 16 image bytes and 4 labels, got 12 and 3',
+    );
+    expect(() => pixelTable({ mean: 0.1, std: 0 })).toThrow('positive finite std');
+    expect(() => pixelTable('scale' as 'unit')).toThrow(`expected 'unit', 'none' or { mean, std }`);
+  });
+
+  it('refuses to gather an index outside the data set', () => {
+    const d = new MnistDataset(split);
+    expect(() => d.fillBatch(d.createBatch(1), Int32Array.of(-1), 0, 1)).toThrow(
+      'index -1 is out of range',
+    );
+  });
+});
