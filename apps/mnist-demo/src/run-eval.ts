@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { MnistDataset } from '@nabla/data';
+import { Softmax } from '@nabla/layers';
+import { Tensor } from '@nabla/tensor';
+import { loadCheckpoint } from './checkpoint.js';
+import { loadData } from './data.js';
+import { type Evaluation, evaluate, formatEvaluation } from './evaluate.js';
+import { CLASSES, INPUTS, logits } from './model.js';
+import { ImageError, pngToDigit } from './png.js';
+import type { RunIo } from './run-train.js';
+
+/** `pnpm demo eval --checkpoint FILE`: the saved model on the 10,000 test images. */
+export async function runEval(
+  options: { checkpoint: string; dataDir: string | undefined; batchSize: number },
+  io: Pick<RunIo, 'stdout' | 'cwd'>,
+): Promise<Evaluation> {
+  const path = resolve(io.cwd, options.checkpoint);
+  const { model } = await loadCheckpoint(path);
+  const data = await loadData(
+    options.dataDir === undefined ? undefined : resolve(io.cwd, options.dataDir),
+  );
+  const result = evaluate(model, new MnistDataset(data.test), options.batchSize);
+  io.stdout.write(
+    `Evaluating ${path} (hidden ${model.hidden}) on ${data.test.length} test images\n`,
+  );
+  io.stdout.write(`${formatEvaluation(result)}\n`);
+  return result;
+}
+
+export interface Prediction {
+  digit: number;
+  probabilities: number[];
+  /** The true label, when the image came from the test set. */
+  label?: number;
+}
+
+/** `pnpm demo predict --checkpoint FILE --image PNG | --index N`. */
+export async function runPredict(
+  options: {
+    checkpoint: string;
+    image: string | undefined;
+    index: number | undefined;
+    dataDir: string | undefined;
+  },
+  io: Pick<RunIo, 'stdout' | 'cwd'>,
+): Promise<Prediction> {
+  const { model } = await loadCheckpoint(resolve(io.cwd, options.checkpoint));
+  let pixels: Float32Array;
+  let label: number | undefined;
+  let what: string;
+  if (options.image !== undefined) {
+    const path = resolve(io.cwd, options.image);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
+      throw new ImageError(
+        `cannot read image ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      );
+    }
+    const digit = pngToDigit(bytes, path);
+    pixels = digit.pixels;
+    what = `${path} (${digit.width}×${digit.height}${digit.inverted ? ', dark on light: inverted' : ''})`;
+  } else {
+    const index = options.index as number;
+    const { test } = await loadData(
+      options.dataDir === undefined ? undefined : resolve(io.cwd, options.dataDir),
+    );
+    if (index >= test.length) {
+      throw new RangeError(
+        `--index ${index} is out of range: the test set has ${test.length} images (0–${test.length - 1})`,
+      );
+    }
+    const dataset = new MnistDataset(test);
+    const batch = dataset.createBatch(1);
+    dataset.fillBatch(batch, Int32Array.of(index), 0, 1);
+    pixels = batch.x.data;
+    label = batch.y.data[0] as number;
+    what = `test image ${index} (label ${label})`;
+  }
+  const x = new Tensor('float32', pixels, [1, INPUTS]);
+  const probs = new Softmax<'float32'>().forward(logits(model, x), { training: false });
+  const probabilities = Array.from(probs.data);
+  let digit = 0;
+  for (let c = 1; c < CLASSES; c++)
+    if ((probabilities[c] as number) > (probabilities[digit] as number)) digit = c;
+  const lines = [`Prediction for ${what}: ${digit}`];
+  probabilities.forEach((p, c) => {
+    const bar = '█'.repeat(Math.round(p * 30));
+    lines.push(`  ${c}  ${(100 * p).toFixed(2).padStart(6)}%  ${bar}${c === digit ? '  ←' : ''}`);
+  });
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return label === undefined ? { digit, probabilities } : { digit, probabilities, label };
+}
