@@ -1,0 +1,176 @@
+import type { FloatDType, Rng, Shape, Tensor } from '@nabla/tensor';
+import { createRng, formatShape, normal, shapesEqual } from '@nabla/tensor';
+import { gradCheck } from '@nabla/tensor/testing';
+import type { Loss, LossOutput } from '../loss.js';
+import { type ContractCheck, ContractError } from './contract-check.js';
+
+export interface LossContractOptions<T> {
+  /** Builds the loss under test (called several times). */
+  create(): Loss<T>;
+  /** Input shapes to check, e.g. `[[1, 3], [4, 5]]` (use several batch sizes). */
+  inputShapes: readonly Shape[];
+  /** Builds a valid target for an input of `shape`. */
+  target(rng: Rng, shape: Shape): T;
+  /** Builds a float64 input of `shape` (default: normal with standard deviation 2). */
+  input?(rng: Rng, shape: Shape): Tensor<'float64'>;
+  /** The worst relative error the gradient check accepts (default 1e-6). */
+  tolerance?: number;
+  /** Finite-difference step (default 1e-5) and relative-error floor (default 1e-4), see gradCheck. */
+  eps?: number;
+  minScale?: number;
+  /** Seed of every generator the suite uses (default 1). */
+  seed?: number;
+}
+
+/**
+ * The contract every loss must meet, as a list of checks (run them with any test framework):
+ *
+ * - the gradient matches central finite differences of the loss in float64 (worst relative
+ *   error below `tolerance`) for every input shape;
+ * - the loss is a finite number, the gradient has the input's shape and dtype and does not share
+ *   its memory, and the same call gives the same result twice;
+ * - the input and the target are unchanged afterwards;
+ * - it computes in float32 as well, close to the float64 result.
+ *
+ * @example
+ * for (const check of lossContract({ create: () => new MeanSquaredError(), inputShapes: [[2, 3]], target: (rng, s) => normal(rng, s) }))
+ *   it(check.name, check.run);
+ */
+export function lossContract<T>(options: LossContractOptions<T>): ContractCheck[] {
+  const {
+    create,
+    inputShapes,
+    target: makeTarget,
+    input: makeInput = (rng: Rng, shape: Shape) => normal(rng, shape, 0, 2, { dtype: 'float64' }),
+    tolerance = 1e-6,
+    eps = 1e-5,
+    minScale = 1e-4,
+    seed = 1,
+  } = options;
+  if (inputShapes.length === 0)
+    throw new ContractError('lossContract: give at least one input shape');
+  const fixture = (shape: Shape, k: number): { x: Tensor<'float64'>; t: T } => {
+    const rng = createRng(seed * 7919 + k);
+    return { x: makeInput(rng, shape), t: makeTarget(rng, shape) };
+  };
+  const label = create().name;
+  const checks: ContractCheck[] = [];
+
+  inputShapes.forEach((shape, k) => {
+    checks.push({
+      name: `${label}: gradient matches finite differences (input ${formatShape(shape)})`,
+      run() {
+        const { x, t } = fixture(shape, k);
+        const loss = create();
+        const { grad } = loss.compute(x, t);
+        checkGradShape(grad, x);
+        const analytic = grad.clone();
+        const r = gradCheck(() => loss.compute(x, t).loss, x, analytic as Tensor<'float64'>, {
+          eps,
+          minScale,
+        });
+        if (!(r.maxRelError < tolerance)) {
+          fail(
+            `worst relative error ${r.maxRelError.toExponential(2)} (tolerance ${tolerance}) at [${r.worstIndex}]: analytic ${r.analytic}, finite differences ${r.numeric}`,
+          );
+        }
+      },
+    });
+  });
+
+  checks.push({
+    name: `${label}: returns a finite loss and a gradient shaped like the input, repeatably`,
+    run() {
+      inputShapes.forEach((shape, k) => {
+        const { x, t } = fixture(shape, k);
+        const loss = create();
+        const a = snapshot(loss.compute(x, t));
+        if (typeof a.loss !== 'number' || !Number.isFinite(a.loss))
+          fail(`loss is ${String(a.loss)} for input ${formatShape(shape)}`);
+        checkGradShape(a.grad, x);
+        const live = loss.compute(x, t);
+        if (live.grad.data.buffer === x.data.buffer)
+          fail('the gradient shares memory with the input');
+        if (live.loss !== a.loss) fail(`the same call gave loss ${a.loss} then ${live.loss}`);
+        expectEqual(live.grad, a.grad, 'the same call gave a different gradient');
+      });
+    },
+  });
+
+  checks.push({
+    name: `${label}: leaves the input and the target unchanged`,
+    run() {
+      inputShapes.forEach((shape, k) => {
+        const { x, t } = fixture(shape, k);
+        const xCopy = x.clone();
+        const tCopy = isTensor(t) ? t.clone() : undefined;
+        const loss = create();
+        loss.compute(x, t);
+        loss.compute(x, t);
+        expectEqual(x, xCopy, `compute changed the input ${formatShape(shape)}`);
+        if (isTensor(t) && tCopy)
+          expectEqual(t, tCopy, `compute changed the target ${formatShape(t.shape)}`);
+      });
+    },
+  });
+
+  checks.push({
+    name: `${label}: computes in float32 too, close to float64`,
+    run() {
+      const shape = inputShapes[inputShapes.length - 1] as Shape;
+      const { x, t } = fixture(shape, inputShapes.length - 1);
+      const r64 = snapshot(create().compute(x, t));
+      const x32 = x.astype('float32');
+      const r32 = create().compute(x32, t);
+      checkGradShape(r32.grad, x32);
+      if (!(Math.abs(r32.loss - r64.loss) <= 1e-4 * Math.max(1, Math.abs(r64.loss)))) {
+        fail(`float32 loss ${r32.loss} vs float64 loss ${r64.loss}`);
+      }
+      for (let i = 0; i < x.size; i++) {
+        const a = r32.grad.data[i] as number;
+        const b = r64.grad.data[i] as number;
+        if (!(Math.abs(a - b) <= 1e-4 * Math.max(1e-2, Math.abs(b))))
+          fail(`float32 gradient element ${i} is ${a}, float64 gives ${b}`);
+      }
+    },
+  });
+
+  return checks;
+}
+
+function fail(message: string): never {
+  throw new ContractError(message);
+}
+
+function snapshot<D extends FloatDType>(out: LossOutput<D>): LossOutput<D> {
+  return { loss: out.loss, grad: out.grad.clone() };
+}
+
+function checkGradShape(grad: Tensor, x: Tensor): void {
+  if (grad === null || typeof grad !== 'object' || !shapesEqual(grad.shape, x.shape)) {
+    fail(
+      `gradient has shape ${grad ? formatShape(grad.shape) : String(grad)}, expected the input's ${formatShape(x.shape)}`,
+    );
+  }
+  if (grad.dtype !== x.dtype) fail(`gradient is ${grad.dtype} for a ${x.dtype} input`);
+}
+
+function isTensor(v: unknown): v is Tensor {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    'dtype' in v &&
+    'shape' in v &&
+    'data' in v &&
+    'clone' in v
+  );
+}
+
+function expectEqual(actual: Tensor, expected: Tensor, message: string): void {
+  if (!shapesEqual(actual.shape, expected.shape))
+    fail(`${message}: shape ${formatShape(actual.shape)} vs ${formatShape(expected.shape)}`);
+  for (let i = 0; i < actual.size; i++) {
+    if (!Object.is(actual.data[i], expected.data[i]))
+      fail(`${message}: element ${i} is ${actual.data[i]}, expected ${expected.data[i]}`);
+  }
+}
