@@ -3,10 +3,15 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { matmulTable, runMatmul } from './matmul.js';
+import { loadTrainingData } from './mnist.js';
 import type { BenchRecord } from './record.js';
 import type { TimingOptions } from './timing.js';
+import { measureTraining, type RunnerFactory, referenceTable, trainingTable } from './training.js';
+import { TRAINING_CONFIGS, type TrainingBudget } from './training-config.js';
+import { nablaRunner } from './training-nabla.js';
+import { tfjsFitRunner, tfjsLoopRunner } from './training-tfjs.js';
 
-const BENCHES = ['matmul'] as const;
+const BENCHES = ['matmul', 'train-a', 'train-b'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const USAGE = `Usage: pnpm bench [--quick] [--only NAME]... [--json FILE]
@@ -66,6 +71,29 @@ async function main(): Promise<void> {
     const measured = await runMatmul(timing, log);
     records.push(...measured);
     console.log(`\n${matmulTable(measured)}\n`);
+  }
+
+  const configs = TRAINING_CONFIGS.filter((c) => (args.only as string[]).includes(c.bench));
+  if (configs.length > 0) {
+    const budget: TrainingBudget = args.quick
+      ? { runs: 3, warmupBatches: 2, maxEpochSeconds: 8, subsetSeconds: 3, maxSamples: 6_400 }
+      : { runs: 3, warmupBatches: 3, maxEpochSeconds: 60, subsetSeconds: 20, maxSamples: 0 };
+    log('training: loading MNIST');
+    const data = await loadTrainingData();
+    const systems: RunnerFactory[] = [
+      nablaRunner,
+      (c, d) => tfjsFitRunner('cpu', c, d),
+      (c, d) => tfjsFitRunner('wasm', c, d),
+      tfjsLoopRunner,
+    ];
+    const measured: BenchRecord[] = [];
+    for (const config of configs) {
+      for (const make of systems) {
+        measured.push(await measureTraining(make, config, data, budget, log));
+      }
+    }
+    records.push(...measured);
+    console.log(`\n${trainingTable(configs, measured)}\n\n${referenceTable()}\n`);
   }
 
   if (args.json !== undefined) {

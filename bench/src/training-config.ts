@@ -1,0 +1,60 @@
+/** A training benchmark: an MLP on MNIST trained with plain SGD for one epoch. */
+export interface TrainingConfig {
+  /** `train-a` or `train-b`. */
+  readonly bench: string;
+  readonly label: string;
+  /** Layer widths from input to output, e.g. [784, 128, 10]. */
+  readonly sizes: readonly number[];
+  readonly batchSize: number;
+  readonly lr: number;
+  /** Speed-up over TFJS-wasm `model.fit` that issue 7 asks for. */
+  readonly target: number;
+}
+
+export const TRAINING_CONFIGS: readonly TrainingConfig[] = [
+  {
+    bench: 'train-a',
+    label: 'A: 784-128-10, batch 64',
+    sizes: [784, 128, 10],
+    batchSize: 64,
+    lr: 0.01,
+    target: 10,
+  },
+  {
+    bench: 'train-b',
+    label: 'B: 784-1024-1024-10, batch 256',
+    sizes: [784, 1024, 1024, 10],
+    batchSize: 256,
+    lr: 0.01,
+    target: 40,
+  },
+];
+
+/** How long the training runs may take; a system too slow for a full epoch runs a subset. */
+export interface TrainingBudget {
+  readonly runs: number;
+  /** Batches of the untimed warm-up epoch, which also estimates the speed. */
+  readonly warmupBatches: number;
+  /** A full epoch is run when it is expected to take at most this long, else a subset. */
+  readonly maxEpochSeconds: number;
+  /** The expected duration of one run on a subset. */
+  readonly subsetSeconds: number;
+  /** Never more samples per run than this (the `--quick` subset), 0 for no cap. */
+  readonly maxSamples: number;
+}
+
+/**
+ * The samples per timed run: the whole epoch when it fits `maxEpochSeconds` at the estimated
+ * speed (and `maxSamples` allows), else whole batches filling about `subsetSeconds` (at least 4).
+ */
+export function planSamples(
+  epoch: number,
+  batchSize: number,
+  samplesPerSecond: number,
+  budget: TrainingBudget,
+): number {
+  const cap = budget.maxSamples > 0 ? Math.min(epoch, budget.maxSamples) : epoch;
+  if (cap / samplesPerSecond <= budget.maxEpochSeconds) return cap;
+  const batches = Math.floor((samplesPerSecond * budget.subsetSeconds) / batchSize);
+  return Math.min(cap, Math.max(4, batches) * batchSize);
+}

@@ -1,0 +1,59 @@
+import { DataLoader, type MnistBatch, MnistDataset, Subset } from '@nabla/data';
+import { type Layer, Linear, ReLU, Sequential } from '@nabla/layers';
+import { SoftmaxCrossEntropy } from '@nabla/losses';
+import { SGD } from '@nabla/optimizers';
+import { backendName, createRng } from '@nabla/tensor';
+import type { TrainingData } from './mnist.js';
+import type { TrainingConfig } from './training-config.js';
+import type { TrainingRunner } from './training-runner.js';
+
+/**
+ * Nabla's training loop as a user writes it: `Sequential` of `Linear` + `ReLU`, the fused
+ * softmax cross-entropy, `SGD`, and a shuffling `DataLoader` over the MNIST bytes (batches are
+ * converted to float32 inside the timed loop, as `model.fit` slices its tensors inside its own).
+ */
+export async function nablaRunner(
+  config: TrainingConfig,
+  data: TrainingData,
+): Promise<TrainingRunner> {
+  const rng = createRng(1);
+  const layers: Layer<'float32'>[] = [];
+  const sizes = config.sizes;
+  for (let i = 1; i < sizes.length; i++) {
+    if (i > 1) layers.push(new ReLU<'float32'>());
+    layers.push(new Linear(sizes[i - 1] as number, sizes[i] as number, { rng }));
+  }
+  const model = new Sequential<'float32'>(...layers);
+  const loss = new SoftmaxCrossEntropy();
+  const optimizer = new SGD(model.parameters(), { lr: config.lr });
+  const dataset = new MnistDataset(data.split);
+  let loader: { samples: number; loader: DataLoader<MnistBatch> } | undefined;
+  const ctx = { training: true };
+  return {
+    system: `nabla-${backendName()}`,
+    info: `nabla (${backendName()} kernels), Sequential + SoftmaxCrossEntropy + SGD + DataLoader`,
+    async epoch(samples) {
+      if (loader?.samples !== samples) {
+        const source =
+          samples === dataset.length
+            ? dataset
+            : new Subset(
+                dataset,
+                Array.from({ length: samples }, (_, i) => i),
+              );
+        loader = {
+          samples,
+          loader: new DataLoader(source, { batchSize: config.batchSize, shuffle: true, seed: 1 }),
+        };
+      }
+      const start = performance.now();
+      for (const { x, y } of loader.loader) {
+        const logits = model.forward(x, ctx);
+        model.backward(loss.compute(logits, y).grad);
+        optimizer.step();
+      }
+      return (performance.now() - start) / 1000;
+    },
+    dispose() {},
+  };
+}

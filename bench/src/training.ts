@@ -1,0 +1,115 @@
+import type { Log } from './matmul.js';
+import type { TrainingData } from './mnist.js';
+import type { BenchRecord } from './record.js';
+import { summarize } from './stats.js';
+import { formatRatio, formatSpread, renderTable } from './table.js';
+import { planSamples, type TrainingBudget, type TrainingConfig } from './training-config.js';
+import type { TrainingRunner } from './training-runner.js';
+
+/** Makes a runner for one configuration (the system is fixed by the factory). */
+export type RunnerFactory = (config: TrainingConfig, data: TrainingData) => Promise<TrainingRunner>;
+
+/**
+ * Warms a runner up (which also estimates its speed), picks the samples per run with
+ * {@link planSamples}, then times `budget.runs` epochs and reports samples/s.
+ */
+export async function measureTraining(
+  make: RunnerFactory,
+  config: TrainingConfig,
+  data: TrainingData,
+  budget: TrainingBudget,
+  log: Log,
+): Promise<BenchRecord> {
+  const runner = await make(config, data);
+  try {
+    const warm = Math.min(data.length, budget.warmupBatches * config.batchSize);
+    let seconds = await runner.epoch(warm);
+    // The first pass pays for JIT and first-use set-up; estimate from a second one if cheap.
+    if (seconds < 5) seconds = await runner.epoch(warm);
+    const samples = planSamples(data.length, config.batchSize, warm / seconds, budget);
+    const subset = samples < data.length;
+    log(
+      `${config.bench}: ${runner.info}: ${budget.runs} runs of ${samples.toLocaleString('en-US')} samples${subset ? ' (subset)' : ''}`,
+    );
+    const values: number[] = [];
+    for (let r = 0; r < budget.runs; r++) values.push(samples / (await runner.epoch(samples)));
+    return {
+      bench: config.bench,
+      system: runner.system,
+      unit: 'samples/s',
+      ...summarize(values),
+      note: subset
+        ? `subset of ${samples} of the ${data.length} training samples per run; samples/s of the epoch extrapolated`
+        : `full epoch of ${data.length} samples per run`,
+    };
+  } finally {
+    runner.dispose();
+  }
+}
+
+/** Samples/s measured earlier on this machine kind (one epoch), printed for context only. */
+export const REFERENCE_FIGURES: readonly { system: string; a: string; b: string }[] = [
+  { system: 'TFJS 4.22 cpu model.fit', a: '~820', b: '~53' },
+  { system: 'TFJS 4.22 wasm model.fit', a: '~3,400', b: '~93' },
+  { system: 'TFJS 4.22 wasm hand-tuned loop', a: '~11,000–14,000', b: '~1,300' },
+  { system: 'PyTorch CPU', a: '~65,000–83,000', b: '~10,400–11,600' },
+];
+
+/** The training table: samples/s per system, our ratios to each TFJS row, the target. */
+export function trainingTable(
+  configs: readonly TrainingConfig[],
+  records: readonly BenchRecord[],
+): string {
+  const systems = [...new Set(records.map((r) => r.system))];
+  const ours = systems.find((s) => s.startsWith('nabla-'));
+  const find = (bench: string, system: string) =>
+    records.find((r) => r.bench === bench && r.system === system);
+  const others = systems.filter((s) => s !== ours);
+  const rows = configs
+    .filter((c) => records.some((r) => r.bench === c.bench))
+    .map((c) => {
+      const mine = ours === undefined ? undefined : find(c.bench, ours)?.median;
+      const wasm = find(c.bench, 'tfjs-wasm')?.median;
+      const cell = (s: string) => {
+        const r = find(c.bench, s);
+        if (!r) return 'n/a';
+        return `${formatSpread(r)}${r.note?.startsWith('subset') ? '*' : ''}`;
+      };
+      const verdict =
+        mine === undefined || wasm === undefined
+          ? `≥${c.target}× (not measured)`
+          : `≥${c.target}× ${mine / wasm >= c.target ? 'met' : 'MISSED'}`;
+      return [
+        c.label,
+        ...systems.map(cell),
+        ...others.map((s) => formatRatio(mine, find(c.bench, s)?.median)),
+        verdict,
+      ];
+    });
+  const table = renderTable(
+    [
+      'training (samples/s)',
+      ...systems,
+      ...others.map((s) => `${ours ?? 'nabla'} / ${s}`),
+      'target vs tfjs-wasm',
+    ],
+    rows,
+  );
+  const subsets = records.filter((r) => r.note?.startsWith('subset'));
+  const footnote = subsets.length
+    ? `\n* measured on a subset of the epoch and extrapolated (samples/s is the unit): ${subsets
+        .map(
+          (r) => `${r.bench} ${r.system}: ${r.note?.match(/^subset of (\d+)/)?.[1] ?? '?'} samples`,
+        )
+        .join('; ')}`
+    : '';
+  return table + footnote;
+}
+
+/** The static reference rows, labelled as not measured in this run. */
+export function referenceTable(): string {
+  return `Reference (NOT measured in this run; earlier measurements on this machine kind, samples/s, one epoch):\n${renderTable(
+    ['system', 'A', 'B'],
+    REFERENCE_FIGURES.map((r) => [r.system, r.a, r.b]),
+  )}`;
+}
