@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { createRng } from '../random.js';
+import type { Kernels } from './kernels.js';
+
+/**
+ * The conformance suite every matmul kernel path passes (used by the kernel tests only): results
+ * against a naive float64 triple loop, within the float32 rounding bound of a length-k dot product.
+ */
+
+export interface MatmulCase {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  accumulate: boolean;
+  seed: number;
+}
+
+const U = 2 ** -24;
+
+function randomArray(length: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = rng.next() * 2 - 1;
+  return out;
+}
+
+/** Element-wise identity (a plain loop: vitest's deep equality is slow on large typed arrays). */
+function sameBits(x: Float32Array, y: Float32Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
+  return true;
+}
+
+/**
+ * Runs one case through `kern` and checks every element of C: |c − ref| ≤ 2(k+2)·u·Σ|a||b| +
+ * u·|c₀| (u = 2⁻²⁴), the worst-case float32 rounding of the products, the sum and the final
+ * addition, computed per element in float64. A wrong index or a missed edge is off by O(1).
+ * Also checks that A and B were not modified and that nothing past m·n in C was written.
+ */
+export function checkMatmul(kern: Kernels, c: MatmulCase): void {
+  const { m, n, k, transA, transB, accumulate, seed } = c;
+  const a = randomArray(m * k, seed);
+  const b = randomArray(k * n, seed + 1);
+  const a0 = a.slice();
+  const b0 = b.slice();
+  // C lives inside a larger buffer, offset, so a kernel writing out of bounds is caught.
+  const guard = 5;
+  const backing = randomArray(m * n + 2 * guard, seed + 2);
+  const before = backing.slice();
+  const out = backing.subarray(guard, guard + m * n);
+  kern.matmul(a, b, out, m, n, k, transA, transB, accumulate);
+  expect(sameBits(a, a0), 'A unchanged').toBe(true);
+  expect(sameBits(b, b0), 'B unchanged').toBe(true);
+  expect(sameBits(backing.subarray(0, guard), before.subarray(0, guard)), 'C guard').toBe(true);
+  expect(sameBits(backing.subarray(guard + m * n), before.subarray(guard + m * n)), 'C guard').toBe(
+    true,
+  );
+  // Logical A (m×k) and Bᵀ (n×k) in float64, contiguous, so the reference is a plain dot product.
+  const la = new Float64Array(m * k);
+  const lb = new Float64Array(n * k);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) la[i * k + p] = (transA ? a[p * m + i] : a[i * k + p]) as number;
+  }
+  for (let j = 0; j < n; j++) {
+    for (let p = 0; p < k; p++) lb[j * k + p] = (transB ? b[j * k + p] : b[p * n + j]) as number;
+  }
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let mag = 0;
+      const ai = i * k;
+      const bj = j * k;
+      for (let p = 0; p < k; p++) {
+        const t = (la[ai + p] as number) * (lb[bj + p] as number);
+        s += t;
+        mag += Math.abs(t);
+      }
+      const c0 = before[guard + i * n + j] as number;
+      const want = accumulate ? s + c0 : s;
+      const tol = 2 * (k + 2) * U * mag + (accumulate ? 2 * U * Math.abs(c0) : 0) + 1e-30;
+      const got = out[i * n + j] as number;
+      if (!(Math.abs(got - want) <= tol)) {
+        throw new Error(
+          `${kern.name} matmul m=${m} n=${n} k=${k} transA=${transA} transB=${transB} accumulate=${accumulate}: C[${i},${j}] = ${got}, expected ${want} ± ${tol}`,
+        );
+      }
+    }
+  }
+}
+
+/** fast-check generator of cases up to `max` in each dimension, with all flag combinations. */
+export function matmulCases(max: number): fc.Arbitrary<MatmulCase> {
+  const dim = fc.oneof(
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max }),
+    fc.constantFrom(1, 3, 4, 5, 7, 8, 9, 15, 16, 17),
+  );
+  return fc.record({
+    m: dim,
+    n: dim,
+    k: dim,
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+    accumulate: fc.boolean(),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  });
+}
+
+/** Shapes every path must get right: empty, tiny, vectors, and sizes past each block size. */
+export const edgeShapes: ReadonlyArray<[number, number, number]> = [
+  [0, 5, 3],
+  [5, 0, 3],
+  [4, 6, 0],
+  [1, 1, 1],
+  [1, 17, 1],
+  [1, 33, 9],
+  [33, 1, 9],
+  [19, 23, 1],
+  [64, 128, 784],
+  [784, 128, 64],
+  [64, 784, 128],
+  [67, 9, 261],
+  [70, 1030, 260],
+];
