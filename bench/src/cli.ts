@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { matmulTable, runMatmul } from './matmul.js';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const args = parse(process.argv.slice(2).filter((a) => a !== '--'));
   const started = new Date();
   console.log(
-    `Nabla bench, ${started.toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}${args.quick ? ', --quick' : ''}`,
+    `Nabla bench, ${started.toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}, load average ${loadavg()[0]?.toFixed(2)}${args.quick ? ', --quick' : ''}`,
   );
   const records: BenchRecord[] = [];
 
@@ -76,8 +76,24 @@ async function main(): Promise<void> {
   const configs = TRAINING_CONFIGS.filter((c) => (args.only as string[]).includes(c.bench));
   if (configs.length > 0) {
     const budget: TrainingBudget = args.quick
-      ? { runs: 3, warmupBatches: 2, maxEpochSeconds: 8, subsetSeconds: 3, maxSamples: 6_400 }
-      : { runs: 3, warmupBatches: 3, maxEpochSeconds: 60, subsetSeconds: 20, maxSamples: 0 };
+      ? {
+          runs: 3,
+          warmupBatches: 1,
+          minBatches: 2,
+          rewarmBelowSeconds: 1,
+          maxEpochSeconds: 4,
+          subsetSeconds: 2,
+          maxSamples: 6_400,
+        }
+      : {
+          runs: 3,
+          warmupBatches: 3,
+          minBatches: 4,
+          rewarmBelowSeconds: 5,
+          maxEpochSeconds: 60,
+          subsetSeconds: 20,
+          maxSamples: 0,
+        };
     log('training: loading MNIST');
     const data = await loadTrainingData();
     const systems: RunnerFactory[] = [
@@ -102,6 +118,7 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(records, null, 2)}\n`);
     log(`wrote ${records.length} records to ${file}`);
   }
+  console.log(`load average at the end: ${loadavg()[0]?.toFixed(2)} (1 min)`);
   log(`done in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
 }
 

@@ -156,8 +156,9 @@ export function matmulTable(records: readonly BenchRecord[]): string {
       verdict,
     ];
   });
-  return renderTable(
-    ['matmul (GFLOP/s)', ...systems, `${ours} / tfjs-cpu`, `${ours} / tfjs-wasm`, 'target vs wasm'],
+  const caption = `Matmul, float32: GFLOP/s (2mnk / time) as median (min–max) of the runs; "vs X" = ${ours} ÷ X (medians).`;
+  return `${caption}\n${renderTable(
+    ['matmul (GFLOP/s)', ...systems, 'vs tfjs-cpu', 'vs tfjs-wasm', 'target (vs tfjs-wasm)'],
     rows,
-  );
+  )}`;
 }

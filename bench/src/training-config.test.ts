@@ -6,6 +6,8 @@ const budget: TrainingBudget = {
   warmupBatches: 3,
   maxEpochSeconds: 60,
   subsetSeconds: 20,
+  minBatches: 4,
+  rewarmBelowSeconds: 5,
   maxSamples: 0,
 };
 
@@ -20,7 +22,7 @@ describe('planSamples', () => {
     expect(planSamples(60_000, 64, 820, budget)).toBe(256 * 64);
   });
 
-  it('never runs fewer than 4 batches', () => {
+  it('never runs fewer than minBatches batches', () => {
     expect(planSamples(60_000, 256, 10, budget)).toBe(4 * 256);
   });
 

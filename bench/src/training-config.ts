@@ -9,6 +9,8 @@ export interface TrainingConfig {
   readonly lr: number;
   /** Speed-up over TFJS-wasm `model.fit` that issue 7 asks for. */
   readonly target: number;
+  /** Speed-up over the hand-written TFJS-wasm loop that issue 7 asks for, if any. */
+  readonly loopTarget?: number;
 }
 
 export const TRAINING_CONFIGS: readonly TrainingConfig[] = [
@@ -27,6 +29,7 @@ export const TRAINING_CONFIGS: readonly TrainingConfig[] = [
     batchSize: 256,
     lr: 0.01,
     target: 40,
+    loopTarget: 3,
   },
 ];
 
@@ -39,13 +42,18 @@ export interface TrainingBudget {
   readonly maxEpochSeconds: number;
   /** The expected duration of one run on a subset. */
   readonly subsetSeconds: number;
+  /** Never fewer batches per run than this. */
+  readonly minBatches: number;
+  /** Repeat the warm-up (JIT is done, so the speed estimate is better) when it took less. */
+  readonly rewarmBelowSeconds: number;
   /** Never more samples per run than this (the `--quick` subset), 0 for no cap. */
   readonly maxSamples: number;
 }
 
 /**
  * The samples per timed run: the whole epoch when it fits `maxEpochSeconds` at the estimated
- * speed (and `maxSamples` allows), else whole batches filling about `subsetSeconds` (at least 4).
+ * speed (and `maxSamples` allows), else whole batches filling about `subsetSeconds` (at least
+ * `minBatches`).
  */
 export function planSamples(
   epoch: number,
@@ -56,5 +64,5 @@ export function planSamples(
   const cap = budget.maxSamples > 0 ? Math.min(epoch, budget.maxSamples) : epoch;
   if (cap / samplesPerSecond <= budget.maxEpochSeconds) return cap;
   const batches = Math.floor((samplesPerSecond * budget.subsetSeconds) / batchSize);
-  return Math.min(cap, Math.max(4, batches) * batchSize);
+  return Math.min(cap, Math.max(budget.minBatches, batches) * batchSize);
 }
