@@ -8,7 +8,9 @@ import type { ClassTarget } from './loss.js';
  * go to the lowest index.
  */
 export function accuracy(scores: Tensor, target: ClassTarget): number {
-  const [m, c] = assertMatrix('accuracy', 'scores', scores);
+  assertMatrix('accuracy', 'scores', scores);
+  const m = scores.shape[0] as number;
+  const c = scores.shape[1] as number;
   const isLabels = checkClassTarget('accuracy', target, m, c, scores.shape);
   let correct = 0;
   for (let i = 0; i < m; i++) {

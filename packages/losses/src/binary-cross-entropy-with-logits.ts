@@ -64,6 +64,7 @@ export class BinaryCrossEntropyWithLogits implements Loss<Tensor<FloatDType>> {
 
   compute<D extends FloatDType>(logits: Tensor<D>, target: Tensor<FloatDType>): LossOutput<D> {
     checkOperands(logits, target);
-    return binaryCrossEntropyWithLogits(logits, target, { out: this.buffer.like(logits) });
+    const grad = this.buffer.like(logits);
+    return { loss: bceWithLogitsKernel(logits.data, target.data, grad.data), grad };
   }
 }

@@ -20,14 +20,25 @@ export function nll<D extends FloatDType>(
   target: ClassTarget,
   options: { out?: Tensor<D> } = {},
 ): LossOutput<D> {
-  const [m, c] = assertMatrix(NAME, 'log-probabilities', logProbs);
+  assertMatrix(NAME, 'log-probabilities', logProbs);
+  const grad = outputLike(NAME, logProbs, options.out);
+  return { loss: computeInto(logProbs, target, grad), grad };
+}
+
+/** Checks the operands, writes the gradient into `grad` and returns the mean loss. */
+function computeInto<D extends FloatDType>(
+  logProbs: Tensor<D>,
+  target: ClassTarget,
+  grad: Tensor<D>,
+): number {
+  assertMatrix(NAME, 'log-probabilities', logProbs);
+  const m = logProbs.shape[0] as number;
+  const c = logProbs.shape[1] as number;
   assertFinite(NAME, 'log-probabilities', logProbs, true);
   const isLabels = checkClassTarget(NAME, target, m, c, logProbs.shape);
-  const grad = outputLike(NAME, logProbs, options.out);
-  const loss = isLabels
+  return isLabels
     ? nllLabels(logProbs.data, target.data as Int32Array, grad.data, m, c)
     : nllProbs(logProbs.data, target.data as FloatArray, grad.data, m, c);
-  return { loss, grad };
 }
 
 /** grad = −onehot(labels)/m; returns −(1/m) Σ L[i, label i]. */
@@ -72,6 +83,7 @@ export class NegativeLogLikelihood implements Loss<ClassTarget> {
 
   compute<D extends FloatDType>(logProbs: Tensor<D>, target: ClassTarget): LossOutput<D> {
     assertMatrix(NAME, 'log-probabilities', logProbs);
-    return nll(logProbs, target, { out: this.buffer.like(logProbs) });
+    const grad = this.buffer.like(logProbs);
+    return { loss: computeInto(logProbs, target, grad), grad };
   }
 }

@@ -35,10 +35,23 @@ export function softmaxCrossEntropy<D extends FloatDType>(
   target: ClassTarget,
   options: SoftmaxCrossEntropyCallOptions<D> = {},
 ): LossOutput<D> {
-  const [m, c] = assertMatrix(NAME, 'logits', logits);
+  assertMatrix(NAME, 'logits', logits);
   const smoothing = checkSmoothing(options.labelSmoothing);
-  const isLabels = checkClassTarget(NAME, target, m, c, logits.shape);
   const grad = outputLike(NAME, logits, options.out);
+  return { loss: computeInto(logits, target, smoothing, grad), grad };
+}
+
+/** Checks the operands, writes the gradient into `grad` and returns the mean loss. */
+function computeInto<D extends FloatDType>(
+  logits: Tensor<D>,
+  target: ClassTarget,
+  smoothing: number,
+  grad: Tensor<D>,
+): number {
+  assertMatrix(NAME, 'logits', logits);
+  const m = logits.shape[0] as number;
+  const c = logits.shape[1] as number;
+  const isLabels = checkClassTarget(NAME, target, m, c, logits.shape);
   const loss = softmaxCrossEntropyRows(
     logits.data,
     isLabels ? (target.data as Int32Array) : undefined,
@@ -59,7 +72,7 @@ export function softmaxCrossEntropy<D extends FloatDType>(
       }
     }
   }
-  return { loss, grad };
+  return loss;
 }
 
 /**
