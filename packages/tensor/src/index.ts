@@ -29,7 +29,7 @@ export type {
 } from './io/safetensors.js';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './io/safetensors.js';
 export type { BackendName } from './kernels/backend.js';
-export { backendName, setBackend } from './kernels/backend.js';
+export { backendName, getThreads, setBackend, setThreads } from './kernels/backend.js';
 export type { Operand } from './ops/binary.js';
 export {
   add,

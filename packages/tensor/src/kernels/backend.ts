@@ -1,7 +1,14 @@
 import { jsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
-import { createWasmKernels, GemmEngine } from './wasm.js';
-import { bestSimdLevel, probeWasm, type SimdLevel, type WasmSupport } from './wasm-module.js';
+import { coreCount, MAX_WORKERS, ThreadPool, threadsSupported } from './thread-pool.js';
+import { createWasmKernels, GemmEngine, type ThreadPolicy } from './wasm.js';
+import {
+  bestSimdLevel,
+  gemmModule,
+  probeWasm,
+  type SimdLevel,
+  type WasmSupport,
+} from './wasm-module.js';
 
 /**
  * Which kernels the ops use. This is the one process-wide setting of the tensor core, and it is
@@ -21,6 +28,18 @@ let chosen: Kernels | undefined;
 let requested: BackendName = 'auto';
 let support: WasmSupport | undefined;
 const engines = new Map<SimdLevel, Kernels>();
+let threadCount: number | undefined;
+
+/**
+ * Products with fewer floating-point operations (2·m·n·k) than this run on one thread: below it,
+ * waking the workers costs more than they save (measured on a 2-core machine; see KERNELS.md).
+ */
+export const MIN_THREADED_FLOPS = 4_000_000;
+
+const policy: ThreadPolicy = {
+  threads: () => threadCount ?? Math.min(8, coreCount()),
+  minFlops: MIN_THREADED_FLOPS,
+};
 
 /**
  * The kernel family `name` resolves to on a runtime with `wasm` support (pure; exported for tests).
@@ -60,7 +79,16 @@ export function resolveBackend(name: BackendName, wasm: WasmSupport): 'js' | Sim
 function wasmKernels(level: SimdLevel): Kernels {
   let k = engines.get(level);
   if (k === undefined) {
-    k = createWasmKernels(new GemmEngine(level));
+    support ??= probeWasm();
+    const shared = level === 'simd' ? support.sharedSimd : support.sharedRelaxedSimd;
+    if (shared && threadsSupported()) {
+      // One shared memory for this engine and its workers; workers start on the first big call.
+      const engine = new GemmEngine(level, GemmEngine.sharedMemory());
+      engine.attachPool(new ThreadPool(gemmModule(level, true), engine.memory));
+      k = createWasmKernels(engine, policy);
+    } else {
+      k = createWasmKernels(new GemmEngine(level));
+    }
     engines.set(level, k);
   }
   return k;
@@ -88,4 +116,27 @@ export function setBackend(name: BackendName): void {
 /** The name of the backend in use: `js`, `wasm-simd` or `wasm-relaxed-simd`. */
 export function backendName(): string {
   return kernels().name;
+}
+
+/**
+ * Sets how many threads a large float32 matmul may use with the wasm backends (the calling thread
+ * included): a whole number from 1 (never split) to 64, or `auto` for the number of cores (at most 8).
+ * Worker threads start lazily, on the first product large enough to split.
+ */
+export function setThreads(count: number | 'auto'): void {
+  if (count === 'auto') {
+    threadCount = undefined;
+    return;
+  }
+  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS + 1) {
+    throw new RangeError(
+      `setThreads: expected a whole number from 1 to ${MAX_WORKERS + 1} or 'auto', got ${String(count)}`,
+    );
+  }
+  threadCount = count;
+}
+
+/** The thread count large matmuls may use (see `setThreads`); 1 where threads are unavailable. */
+export function getThreads(): number {
+  return threadsSupported() ? policy.threads() : 1;
 }

@@ -1,0 +1,296 @@
+import type { GemmJob, GemmPart, GemmPool } from './wasm.js';
+
+/**
+ * Worker threads that run parts of one matmul over a shared `WebAssembly.Memory`.
+ *
+ * The caller stays synchronous: it writes the job into a small shared control block, wakes the
+ * workers with `Atomics.notify`, computes its own part, and blocks in `Atomics.wait` until the
+ * workers have counted themselves done. Workers are created lazily (on the first call large enough
+ * to split), are `unref()`ed so they never keep a Node process alive, and are used only once they
+ * report ready: calls made while they start up simply run on one thread. Their code is embedded
+ * (Node: `eval`; browsers: a Blob URL), so there is no worker file to serve.
+ */
+
+// Control block layout (Int32 slots).
+const SEQ = 0; // job counter; workers wait on it
+const DONE = 1; // parts finished by workers in the current job
+const ERROR = 2; // set by a worker whose gemm threw
+const STOP = 3; // set when the pool is closed
+const PARTS = 4; // parts in the current job (part 0 is the caller's)
+const JOB = 8; // a, b, c, m, n, k, transA, transB, accumulate
+const READY = 32; // READY + w: worker w is instantiated and waiting
+const PART = 96; // PART + 5p: i0, i1, j0, j1, work of part p
+/** Workers at most (64 threads in all). */
+export const MAX_WORKERS = 63;
+const SLOTS = PART + 5 * (MAX_WORKERS + 1);
+
+/** The worker's loop, as plain script text (shared by the Node and browser wrappers). */
+const WORKER_LOOP = `
+function nablaGemmWorker(data) {
+  var gemm = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports.gemm;
+  var c = new Int32Array(data.control);
+  var w = data.index;
+  var seen = Atomics.load(c, ${SEQ});
+  Atomics.store(c, ${READY} + w, 1);
+  for (;;) {
+    Atomics.wait(c, ${SEQ}, seen);
+    var seq = Atomics.load(c, ${SEQ});
+    if (seq === seen) continue;
+    seen = seq;
+    if (Atomics.load(c, ${STOP}) !== 0) return;
+    if (w >= Atomics.load(c, ${PARTS})) continue;
+    var o = ${PART} + 5 * w;
+    try {
+      gemm(c[${JOB}], c[${JOB + 1}], c[${JOB + 2}], c[${JOB + 3}], c[${JOB + 4}], c[${JOB + 5}],
+        c[${JOB + 6}], c[${JOB + 7}], c[${JOB + 8}], c[o], c[o + 1], c[o + 2], c[o + 3], c[o + 4]);
+    } catch (e) {
+      Atomics.store(c, ${ERROR}, 1);
+    }
+    Atomics.add(c, ${DONE}, 1);
+    Atomics.notify(c, ${DONE});
+  }
+}
+`;
+
+const NODE_WORKER = `${WORKER_LOOP}
+nablaGemmWorker(require('node:worker_threads').workerData);
+`;
+
+const BROWSER_WORKER = `${WORKER_LOOP}
+self.onmessage = function (e) { self.onmessage = null; nablaGemmWorker(e.data); };
+`;
+
+interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  index: number;
+}
+
+/** A started worker, whatever the platform. */
+interface Handle {
+  stop(): void;
+}
+
+type Spawn = (data: WorkerData, onExit: () => void) => Handle;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+  on(event: 'exit' | 'error', listener: () => void): void;
+}
+type NodeWorkerClass = new (
+  code: string,
+  options: { eval: true; workerData: WorkerData; name?: string },
+) => NodeWorker;
+
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+function nodeBuiltin(id: string): unknown {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  return typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule(id) : undefined;
+}
+
+function nodeSpawn(): Spawn | undefined {
+  const mod = nodeBuiltin('node:worker_threads') as { Worker?: NodeWorkerClass } | undefined;
+  const NodeWorkerCtor = mod?.Worker;
+  if (typeof NodeWorkerCtor !== 'function') return undefined;
+  return (data, onExit) => {
+    const worker = new NodeWorkerCtor(NODE_WORKER, {
+      eval: true,
+      workerData: data,
+      name: `nabla-gemm-${data.index}`,
+    });
+    worker.unref();
+    worker.on('exit', onExit);
+    worker.on('error', onExit);
+    return { stop: () => void worker.terminate() };
+  };
+}
+
+interface BrowserScope {
+  crossOriginIsolated?: boolean;
+  WorkerGlobalScope?: unknown;
+  Worker?: new (
+    url: string,
+  ) => {
+    postMessage(data: WorkerData): void;
+    terminate(): void;
+    onerror: (() => void) | null;
+  };
+  Blob?: typeof Blob;
+  URL?: typeof URL;
+}
+
+/**
+ * Browsers: only inside a worker of a cross-origin-isolated page (shared memory needs the
+ * isolation, and the main thread of a page may not block in `Atomics.wait`).
+ */
+function browserSpawn(): Spawn | undefined {
+  const g = globalThis as BrowserScope;
+  const BrowserWorker = g.Worker;
+  if (
+    g.crossOriginIsolated !== true ||
+    g.WorkerGlobalScope === undefined ||
+    typeof BrowserWorker !== 'function' ||
+    g.Blob === undefined ||
+    g.URL === undefined
+  ) {
+    return undefined;
+  }
+  const url = g.URL.createObjectURL(new g.Blob([BROWSER_WORKER], { type: 'text/javascript' }));
+  return (data, onExit) => {
+    const worker = new BrowserWorker(url);
+    worker.onerror = onExit;
+    worker.postMessage(data);
+    return { stop: () => worker.terminate() };
+  };
+}
+
+let spawner: Spawn | null | undefined;
+
+/** How this runtime starts workers, or undefined when it cannot run threaded kernels. */
+function platformSpawn(): Spawn | undefined {
+  if (spawner === undefined) spawner = nodeSpawn() ?? browserSpawn() ?? null;
+  return spawner ?? undefined;
+}
+
+/** Whether this runtime can run matmul threads at all (worker threads and shared memory). */
+export function threadsSupported(): boolean {
+  return typeof SharedArrayBuffer === 'function' && platformSpawn() !== undefined;
+}
+
+/** The number of logical cores (Node: `os.availableParallelism()`; browsers: `hardwareConcurrency`). */
+export function coreCount(): number {
+  const os = nodeBuiltin('node:os') as
+    | { availableParallelism?: () => number; cpus?: () => unknown[] }
+    | undefined;
+  if (typeof os?.availableParallelism === 'function') return os.availableParallelism();
+  if (typeof os?.cpus === 'function') return Math.max(1, os.cpus().length);
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+}
+
+/**
+ * The worker side of threaded matmul for one engine: `module` is the shared-memory variant of the
+ * engine's module and `memory` the engine's memory.
+ */
+export class ThreadPool implements GemmPool {
+  private readonly control = new SharedArrayBuffer(SLOTS * 4);
+  private readonly c = new Int32Array(this.control);
+  private readonly handles: Handle[] = [];
+  private readonly module: WebAssembly.Module;
+  private readonly memory: WebAssembly.Memory;
+  private readonly spawn: Spawn;
+  private closed = false;
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, spawn?: Spawn) {
+    const s = spawn ?? platformSpawn();
+    if (s === undefined) throw new Error('ThreadPool: this runtime cannot start worker threads');
+    this.module = module;
+    this.memory = memory;
+    this.spawn = s;
+  }
+
+  /** Workers started so far. */
+  get size(): number {
+    return this.handles.length;
+  }
+
+  /** Starts workers up to `count` (never more than MAX_WORKERS); they become usable once ready. */
+  grow(count: number): void {
+    const target = Math.min(count, MAX_WORKERS);
+    while (!this.closed && this.handles.length < target) {
+      const index = this.handles.length + 1;
+      const data: WorkerData = {
+        module: this.module,
+        memory: this.memory,
+        control: this.control,
+        index,
+      };
+      this.handles.push(this.spawn(data, () => Atomics.store(this.c, READY + index, 0)));
+    }
+  }
+
+  /** Workers 1..r ready, counting from 1 without gaps. */
+  ready(): number {
+    let r = 0;
+    while (r < this.handles.length && Atomics.load(this.c, READY + r + 1) === 1) r++;
+    return r;
+  }
+
+  available(wanted: number): number {
+    if (this.closed || wanted <= 1) return 1;
+    this.grow(wanted - 1);
+    return 1 + Math.min(wanted - 1, this.ready());
+  }
+
+  /** Resolves once `count` workers are ready (for tests and benchmarks that want threads at once). */
+  async whenReady(count: number, timeoutMs = 10_000): Promise<void> {
+    this.grow(count);
+    const deadline = Date.now() + timeoutMs;
+    while (this.ready() < Math.min(count, MAX_WORKERS)) {
+      if (Date.now() > deadline) {
+        throw new Error(`ThreadPool: ${count} workers not ready after ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  run(job: GemmJob, parts: readonly GemmPart[], runOwn: () => void): void {
+    const c = this.c;
+    const jobSlots = [
+      job.a,
+      job.b,
+      job.c,
+      job.m,
+      job.n,
+      job.k,
+      job.transA ? 1 : 0,
+      job.transB ? 1 : 0,
+      job.accumulate ? 1 : 0,
+    ];
+    for (let i = 0; i < jobSlots.length; i++) c[JOB + i] = jobSlots[i] as number;
+    parts.forEach((p, i) => {
+      const o = PART + 5 * i;
+      c[o] = p.i0;
+      c[o + 1] = p.i1;
+      c[o + 2] = p.j0;
+      c[o + 3] = p.j1;
+      c[o + 4] = p.work;
+    });
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, ERROR, 0);
+    Atomics.store(c, PARTS, parts.length);
+    Atomics.add(c, SEQ, 1);
+    Atomics.notify(c, SEQ);
+    let ownError: unknown;
+    try {
+      runOwn();
+    } catch (e) {
+      ownError = e;
+    }
+    // Always wait for the workers, even when our own part failed: they write into the memory.
+    const need = parts.length - 1;
+    let done = Atomics.load(c, DONE);
+    for (let spin = 0; done < need && spin < 2000; spin++) done = Atomics.load(c, DONE);
+    while (done < need) {
+      Atomics.wait(c, DONE, done, 50);
+      done = Atomics.load(c, DONE);
+    }
+    if (ownError !== undefined) throw ownError;
+    if (Atomics.load(c, ERROR) !== 0) throw new Error('matmul: a worker thread failed in gemm');
+  }
+
+  /** Stops the workers (they are unref'ed, so this is only needed to free them early). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.c, STOP, 1);
+    Atomics.add(this.c, SEQ, 1);
+    Atomics.notify(this.c, SEQ);
+    for (const h of this.handles) h.stop();
+  }
+}
