@@ -8,9 +8,9 @@ interface Series {
   values: (readonly [number, number])[];
 }
 
-const WIDTH = 920;
-const HEIGHT = 380;
-const PANEL = { width: 400, height: 260, top: 70, left: [70, 530] as const };
+const WIDTH = 1000;
+const HEIGHT = 420;
+const PANEL = { width: 380, height: 260, top: 70, left: [80, 590] as const };
 
 function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -76,8 +76,8 @@ function panel(
         );
       }
     }
-    const ly = PANEL.top + 16 + 18 * i;
-    const lx = left + PANEL.width - 130;
+    const ly = PANEL.top + PANEL.height + 62;
+    const lx = left + PANEL.width / 2 - 70 * series.length + 140 * i;
     out.push(
       `<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"/>`,
     );
