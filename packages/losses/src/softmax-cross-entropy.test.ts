@@ -1,4 +1,17 @@
-import { concat, createRng, normal, ShapeError, type Tensor, tensor, zeros } from '@nabla/tensor';
+import {
+  allClose,
+  concat,
+  createRng,
+  div,
+  exp,
+  normal,
+  ShapeError,
+  sub,
+  sum,
+  type Tensor,
+  tensor,
+  zeros,
+} from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import { nll } from './nll.js';
 import { logSoftmax } from './softmax.js';
@@ -88,6 +101,26 @@ describe('softmaxCrossEntropy: the paper formula on a hand-computed example', ()
     const { loss, grad } = softmaxCrossEntropy(x.rows(0, 1), labels(1), { labelSmoothing: 0.3 });
     expect(loss).toBeCloseTo(1.2 * Math.log(2), 15);
     expectMatrix(grad, [[0.15, -0.3, 0.15]]);
+  });
+
+  it('equals (P − Ŷ)/m with P and Ŷ built independently from tensor ops, on random logits', () => {
+    const rng = createRng(11);
+    const m = 7;
+    const c = 5;
+    const logits = normal(rng, [m, c], 0, 2, { dtype: 'float64' });
+    const y = randomLabels(rng, [m, c]);
+    const e = exp(logits);
+    const p = div(e, sum(e, { axis: 1, keepdims: true }));
+    const onehot = zeros([m, c], 'float64');
+    for (let i = 0; i < m; i++) onehot.data[i * c + (y.data[i] as number)] = 1;
+    const expected = div(sub(p, onehot), m);
+    const { loss, grad } = softmaxCrossEntropy(logits, y);
+    expect(allClose(grad, expected, { rtol: 1e-12, atol: 1e-15 })).toBe(true);
+    // and the loss is −mean log P[i, yᵢ]
+    let want = 0;
+    for (let i = 0; i < m; i++)
+      want -= Math.log(p.data[i * c + (y.data[i] as number)] as number) / m;
+    expect(loss).toBeCloseTo(want, 13);
   });
 
   it('agrees with nll(logSoftmax(x)) and is a mean over the batch', () => {
