@@ -54,7 +54,8 @@ export function adamUpdate(
   options: AdamHyperparameters,
   decoupled: boolean,
 ): void {
-  const [b1, b2] = options.betas;
+  const b1 = options.betas[0];
+  const b2 = options.betas[1];
   const { eps, weightDecay: wd, amsgrad } = options;
   const m = buffers.expAvg as FloatArray;
   const v = buffers.expAvgSq as FloatArray;

@@ -126,17 +126,21 @@ function isFloatTensorLike(value: unknown): boolean {
   );
 }
 
+function parameterLabel(p: Parameter, index: number): string {
+  return `parameter ${JSON.stringify(p.name)} (#${index})`;
+}
+
 /** Value and gradient agree in dtype and shape; the error names the parameter. */
 export function checkParameter(owner: string, p: Parameter, index: number): void {
-  const label = `parameter ${JSON.stringify(p.name)} (#${index})`;
+  // Runs on every step: the message is built only on failure.
   if (p.grad.dtype !== p.value.dtype) {
     throw new TypeError(
-      `${owner}: ${label} has a ${p.grad.dtype} gradient but a ${p.value.dtype} value`,
+      `${owner}: ${parameterLabel(p, index)} has a ${p.grad.dtype} gradient but a ${p.value.dtype} value`,
     );
   }
   if (!shapesEqual(p.grad.shape, p.value.shape) || p.grad.data.length !== p.value.data.length) {
     throw new ShapeError(
-      `${owner}: ${label} has a gradient of shape ${formatShape(p.grad.shape)} but a value of shape ${formatShape(p.value.shape)}`,
+      `${owner}: ${parameterLabel(p, index)} has a gradient of shape ${formatShape(p.grad.shape)} but a value of shape ${formatShape(p.value.shape)}`,
     );
   }
 }
