@@ -1,13 +1,23 @@
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMatmul, edgeShapes, matmulCases } from './kernel-conformance.js';
+import { checkMatmul, edgeShapes, type MatmulCase, matmulCases } from './kernel-conformance.js';
 import { ThreadPool, threadsSupported } from './thread-pool.js';
-import { createWasmKernels, GemmEngine, type ThreadPolicy } from './wasm.js';
+import { type Block, createWasmKernels, GemmEngine, type ThreadPolicy } from './wasm.js';
 import { gemmModule, probeWasm, type SimdLevel } from './wasm-module.js';
 
 if (!probeWasm().relaxedSimd) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const support = probeWasm();
+
+const plain = (m: number, n: number, k: number, seed: number): MatmulCase => ({
+  m,
+  n,
+  k,
+  transA: false,
+  transB: false,
+  accumulate: false,
+  seed,
+});
 
 describe('threadsSupported', () => {
   it('is true in Node (worker_threads and shared memory)', () => {
@@ -19,7 +29,7 @@ describe.each([
   ['simd', support.sharedSimd],
   ['relaxed-simd', support.sharedRelaxedSimd],
 ] as Array<[SimdLevel, boolean]>)('threaded wasm-%s matmul', (level, available) => {
-  // Three parts on two workers plus the caller; minFlops 0 so that even 1×1 products are split
+  // Three threads (two workers and the caller); minFlops 0 so that even tiny products are split
   // wherever the shape allows.
   const policy: ThreadPolicy = { threads: () => 3, minFlops: 0 };
   let engine: GemmEngine;
@@ -34,39 +44,26 @@ describe.each([
   });
   afterAll(() => pool?.close());
 
-  it.skipIf(!available)('splits work across the workers', () => {
-    const kern = createWasmKernels(engine, policy);
-    checkMatmul(kern, {
-      m: 50,
-      n: 40,
-      k: 30,
-      transA: false,
-      transB: false,
-      accumulate: false,
-      seed: 1,
-    });
-    expect(engine.lastParts).toBe(3);
-    checkMatmul(kern, {
-      m: 3,
-      n: 20,
-      k: 30,
-      transA: false,
-      transB: false,
-      accumulate: false,
-      seed: 2,
-    });
-    expect(engine.lastParts).toBe(3);
-    checkMatmul(kern, {
-      m: 1,
-      n: 1,
-      k: 5,
-      transA: false,
-      transB: false,
-      accumulate: false,
-      seed: 3,
-    });
-    expect(engine.lastParts).toBe(1);
-  });
+  it.skipIf(!available)(
+    'splits work into blocks the workers take part in',
+    () => {
+      const kern = createWasmKernels(engine, policy);
+      checkMatmul(kern, plain(50, 40, 30, 1));
+      expect(engine.lastThreads).toBe(3);
+      expect(engine.lastBlocks).toBe(6);
+      // Who computes which block depends on scheduling; on larger products a worker soon gets some.
+      const workerBlocks = (): number => pool.blocksDoneBy(1) + pool.blocksDoneBy(2);
+      const before = workerBlocks();
+      for (let call = 0; workerBlocks() === before && call < 100; call++) {
+        checkMatmul(kern, plain(200, 200, 200, 10 + call));
+      }
+      expect(workerBlocks()).toBeGreaterThan(before);
+      checkMatmul(kern, plain(1, 1, 5, 3));
+      expect(engine.lastThreads).toBe(1);
+      expect(engine.lastBlocks).toBe(1);
+    },
+    60_000,
+  );
 
   it.skipIf(!available)(
     'matches the float64 reference on random shapes and flags',
@@ -100,26 +97,10 @@ describe.each([
 
   it.skipIf(!available)('keeps one thread below the FLOP threshold', () => {
     const kern = createWasmKernels(engine, { threads: () => 3, minFlops: 2 * 64 * 64 * 64 });
-    checkMatmul(kern, {
-      m: 63,
-      n: 64,
-      k: 64,
-      transA: false,
-      transB: true,
-      accumulate: false,
-      seed: 4,
-    });
-    expect(engine.lastParts).toBe(1);
-    checkMatmul(kern, {
-      m: 64,
-      n: 64,
-      k: 64,
-      transA: false,
-      transB: true,
-      accumulate: false,
-      seed: 5,
-    });
-    expect(engine.lastParts).toBe(3);
+    checkMatmul(kern, { ...plain(63, 64, 64, 4), transB: true });
+    expect(engine.lastThreads).toBe(1);
+    checkMatmul(kern, { ...plain(64, 64, 64, 5), transB: true });
+    expect(engine.lastThreads).toBe(3);
   });
 });
 
@@ -134,17 +115,9 @@ describe('ThreadPool', () => {
     });
     engine.attachPool(pool);
     const kern = createWasmKernels(engine, { threads: () => 4, minFlops: 0 });
-    checkMatmul(kern, {
-      m: 40,
-      n: 40,
-      k: 40,
-      transA: true,
-      transB: false,
-      accumulate: true,
-      seed: 6,
-    });
+    checkMatmul(kern, { ...plain(40, 40, 40, 6), transA: true, accumulate: true });
     expect(spawned).toBe(3);
-    expect(engine.lastParts).toBe(1);
+    expect(engine.lastThreads).toBe(1);
     pool.close();
   });
 
@@ -153,35 +126,27 @@ describe('ThreadPool', () => {
     const pool = new ThreadPool(gemmModule('simd', true), engine.memory);
     engine.attachPool(pool);
     await pool.whenReady(1);
-    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
-    // A scratch pointer far past the end of memory makes the worker's gemm trap.
-    const parts = [
-      { i0: 0, i1: 4, j0: 0, j1: 8, work: 1024 },
-      { i0: 4, i1: 8, j0: 0, j1: 8, work: 2 ** 31 - 64 },
+    const job = { ...plain(8, 8, 1, 0), a: 0, b: 0, c: 0, accumulate: true };
+    // Both blocks reach far past the end of memory, so gemm traps on them in the worker. The
+    // caller does not run gemm: on the block it claims (if any) it waits until the worker has
+    // been through the other one.
+    const blocks: Block[] = [
+      [0, 2 ** 24, 0, 8],
+      [0, 2 ** 24, 0, 8],
     ];
-    const job = {
-      a: 0,
-      b: 0,
-      c: 0,
-      m: 8,
-      n: 8,
-      k: 1,
-      transA: false,
-      transB: false,
-      accumulate: true,
+    const hold = new Int32Array(new SharedArrayBuffer(4));
+    const holdUntilWorkerDone = (): void => {
+      const deadline = Date.now() + 10_000;
+      while (pool.blocksDoneBy(1) === 0 && Date.now() < deadline) Atomics.wait(hold, 0, 0, 1);
     };
-    expect(() => pool.run(job, parts, () => undefined)).toThrow(/worker thread failed/);
+    expect(() => pool.run(job, blocks, 2, 1024, 0, holdUntilWorkerDone)).toThrow(
+      /worker thread failed/,
+    );
+    expect(pool.blocksDoneBy(1)).toBeGreaterThanOrEqual(1);
     // The pool still works afterwards.
-    checkMatmul(kern, {
-      m: 30,
-      n: 30,
-      k: 30,
-      transA: false,
-      transB: false,
-      accumulate: false,
-      seed: 7,
-    });
-    expect(engine.lastParts).toBe(2);
+    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
+    checkMatmul(kern, plain(30, 30, 30, 7));
+    expect(engine.lastThreads).toBe(2);
     pool.close();
   });
 });

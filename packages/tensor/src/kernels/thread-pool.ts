@@ -1,28 +1,38 @@
-import type { GemmJob, GemmPart, GemmPool } from './wasm.js';
+import type { Block, GemmJob, GemmPool } from './wasm.js';
 
 /**
- * Worker threads that run parts of one matmul over a shared `WebAssembly.Memory`.
+ * Worker threads that run blocks of one matmul over a shared `WebAssembly.Memory`.
  *
- * The caller stays synchronous: it writes the job into a small shared control block, wakes the
- * workers with `Atomics.notify`, computes its own part, and blocks in `Atomics.wait` until the
- * workers have counted themselves done. Workers are created lazily (on the first call large enough
- * to split), are `unref()`ed so they never keep a Node process alive, and are used only once they
- * report ready: calls made while they start up simply run on one thread. Their code is embedded
- * (Node: `eval`; browsers: a Blob URL), so there is no worker file to serve.
+ * The caller stays synchronous: it writes the job and its blocks into a small shared control
+ * block, wakes the workers with `Atomics.notify`, and then claims blocks itself like any worker
+ * (an atomic counter hands out each block once). When no block is left it blocks in `Atomics.wait`
+ * until the blocks other threads claimed are done. So a worker that wakes late (a busy machine)
+ * finds nothing left and the call costs about what one thread would.
+ *
+ * Workers are created lazily (on the first call large enough to split), are `unref()`ed so they
+ * never keep a Node process alive, and are used only once they report ready: calls made while they
+ * start up run on the caller alone. Their code is embedded (Node: `eval`; browsers: a Blob URL), so
+ * there is no worker file to serve.
  */
 
 // Control block layout (Int32 slots).
-const SEQ = 0; // job counter; workers wait on it
-const DONE = 1; // parts finished by workers in the current job
-const ERROR = 2; // set by a worker whose gemm threw
+const SEQ = 0; // job counter; idle workers wait on it
+const DONE = 1; // blocks finished in the current job
+const ERROR = 2; // set by a thread whose gemm threw
 const STOP = 3; // set when the pool is closed
-const PARTS = 4; // parts in the current job (part 0 is the caller's)
+const NEXT = 4; // the claim word: tag (12 bits) | block count (10 bits) | next block (10 bits)
+const MAXW = 5; // workers 1..MAXW may take part in the current job
+const WORK = 6; // scratch of thread t: WORK + t·WSTRIDE
+const WSTRIDE = 7;
 const JOB = 8; // a, b, c, m, n, k, transA, transB, accumulate
 const READY = 32; // READY + w: worker w is instantiated and waiting
-const PART = 96; // PART + 5p: i0, i1, j0, j1, work of part p
+const STATS = 96; // STATS + w: blocks worker w has computed (ever)
+const BLOCKS = 160; // BLOCKS + 4i: i0, i1, j0, j1 of block i
 /** Workers at most (64 threads in all). */
 export const MAX_WORKERS = 63;
-const SLOTS = PART + 5 * (MAX_WORKERS + 1);
+/** Blocks one call may be split into. */
+export const MAX_BLOCKS = 1023;
+const SLOTS = BLOCKS + 4 * MAX_BLOCKS;
 
 /** The worker's loop, as plain script text (shared by the Node and browser wrappers). */
 const WORKER_LOOP = `
@@ -38,16 +48,24 @@ function nablaGemmWorker(data) {
     if (seq === seen) continue;
     seen = seq;
     if (Atomics.load(c, ${STOP}) !== 0) return;
-    if (w >= Atomics.load(c, ${PARTS})) continue;
-    var o = ${PART} + 5 * w;
-    try {
-      gemm(c[${JOB}], c[${JOB + 1}], c[${JOB + 2}], c[${JOB + 3}], c[${JOB + 4}], c[${JOB + 5}],
-        c[${JOB + 6}], c[${JOB + 7}], c[${JOB + 8}], c[o], c[o + 1], c[o + 2], c[o + 3], c[o + 4]);
-    } catch (e) {
-      Atomics.store(c, ${ERROR}, 1);
+    if (w > Atomics.load(c, ${MAXW})) continue;
+    for (;;) {
+      var v = Atomics.load(c, ${NEXT});
+      var i = v & 1023;
+      if (i >= ((v >>> 10) & 1023)) break;
+      if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
+      var o = ${BLOCKS} + 4 * i;
+      try {
+        gemm(c[${JOB}], c[${JOB + 1}], c[${JOB + 2}], c[${JOB + 3}], c[${JOB + 4}], c[${JOB + 5}],
+          c[${JOB + 6}], c[${JOB + 7}], c[${JOB + 8}], c[o], c[o + 1], c[o + 2], c[o + 3],
+          c[${WORK}] + w * c[${WSTRIDE}]);
+      } catch (e) {
+        Atomics.store(c, ${ERROR}, 1);
+      }
+      Atomics.add(c, ${STATS} + w, 1);
+      Atomics.add(c, ${DONE}, 1);
+      Atomics.notify(c, ${DONE});
     }
-    Atomics.add(c, ${DONE}, 1);
-    Atomics.notify(c, ${DONE});
   }
 }
 `;
@@ -185,6 +203,7 @@ export class ThreadPool implements GemmPool {
   private readonly memory: WebAssembly.Memory;
   private readonly spawn: Spawn;
   private closed = false;
+  private tag = 0;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, spawn?: Spawn) {
     const s = spawn ?? platformSpawn();
@@ -227,6 +246,16 @@ export class ThreadPool implements GemmPool {
     return 1 + Math.min(wanted - 1, this.ready());
   }
 
+  /** Scratch areas a call must provide: one per started worker plus the caller's. */
+  slots(): number {
+    return this.handles.length + 1;
+  }
+
+  /** Blocks worker w (1-based) has computed since it started. */
+  blocksDoneBy(w: number): number {
+    return Atomics.load(this.c, STATS + w);
+  }
+
   /** Resolves once `count` workers are ready (for tests and benchmarks that want threads at once). */
   async whenReady(count: number, timeoutMs = 10_000): Promise<void> {
     this.grow(count);
@@ -239,8 +268,21 @@ export class ThreadPool implements GemmPool {
     }
   }
 
-  run(job: GemmJob, parts: readonly GemmPart[], runOwn: () => void): void {
+  run(
+    job: GemmJob,
+    blocks: readonly Block[],
+    threads: number,
+    work: number,
+    workStride: number,
+    compute: (block: Block, work: number) => void,
+  ): void {
+    if (blocks.length > MAX_BLOCKS) {
+      throw new RangeError(`ThreadPool: ${blocks.length} blocks, at most ${MAX_BLOCKS}`);
+    }
     const c = this.c;
+    // Close the claim word first, so that no late worker claims a block of a half-written job.
+    this.tag = (this.tag + 1) & 4095;
+    Atomics.store(c, NEXT, 0);
     const jobSlots = [
       job.a,
       job.b,
@@ -253,30 +295,41 @@ export class ThreadPool implements GemmPool {
       job.accumulate ? 1 : 0,
     ];
     for (let i = 0; i < jobSlots.length; i++) c[JOB + i] = jobSlots[i] as number;
-    parts.forEach((p, i) => {
-      const o = PART + 5 * i;
-      c[o] = p.i0;
-      c[o + 1] = p.i1;
-      c[o + 2] = p.j0;
-      c[o + 3] = p.j1;
-      c[o + 4] = p.work;
+    blocks.forEach(([i0, i1, j0, j1], i) => {
+      const o = BLOCKS + 4 * i;
+      c[o] = i0;
+      c[o + 1] = i1;
+      c[o + 2] = j0;
+      c[o + 3] = j1;
     });
+    c[WORK] = work;
+    c[WSTRIDE] = workStride;
+    Atomics.store(c, MAXW, threads - 1);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, ERROR, 0);
-    Atomics.store(c, PARTS, parts.length);
+    // Open: tag | count | 0. Atomics are sequentially consistent, so a thread whose claim succeeds
+    // sees everything written above.
+    Atomics.store(c, NEXT, (this.tag << 20) | (blocks.length << 10));
     Atomics.add(c, SEQ, 1);
     Atomics.notify(c, SEQ);
     let ownError: unknown;
-    try {
-      runOwn();
-    } catch (e) {
-      ownError = e;
+    for (;;) {
+      const v = Atomics.load(c, NEXT);
+      const i = v & 1023;
+      if (i >= ((v >>> 10) & 1023)) break;
+      if (Atomics.compareExchange(c, NEXT, v, v + 1) !== v) continue;
+      try {
+        if (ownError === undefined) compute(blocks[i] as Block, work);
+      } catch (e) {
+        ownError = e;
+      }
+      Atomics.add(c, DONE, 1);
     }
-    // Always wait for the workers, even when our own part failed: they write into the memory.
-    const need = parts.length - 1;
+    // Wait for the blocks other threads claimed (they write into the memory the caller reads).
+    const count = blocks.length;
     let done = Atomics.load(c, DONE);
-    for (let spin = 0; done < need && spin < 2000; spin++) done = Atomics.load(c, DONE);
-    while (done < need) {
+    for (let spin = 0; done < count && spin < 2000; spin++) done = Atomics.load(c, DONE);
+    while (done < count) {
       Atomics.wait(c, DONE, done, 50);
       done = Atomics.load(c, DONE);
     }

@@ -7,17 +7,34 @@ import { type GemmExports, gemmModule, type SimdLevel } from './wasm-module.js';
 const PAGE = 65536;
 const ALIGN = 64;
 
+/** Blocks per thread when a call is split (dynamic claiming evens out uneven thread speed). */
+const BLOCKS_PER_THREAD = 2;
+
 const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
 /**
- * Something that can run the parts of one `gemm` call on other threads (see thread-pool.ts). The
- * engine asks how many parts it may use, lays out one scratch area per part, and hands the job over.
+ * Something that can run the blocks of one `gemm` call on other threads too (see thread-pool.ts).
+ * Blocks are claimed dynamically: the caller and every woken worker take the next unclaimed block
+ * until none is left, so a worker that is slow to wake (a busy machine) costs nothing but its share.
  */
 export interface GemmPool {
-  /** Parts (threads, the caller's included) available right now, at most `wanted`. */
+  /** Threads (the caller's included) usable right now, at most `wanted`. */
   available(wanted: number): number;
-  /** Runs part p = 1..parts-1 on the workers while the caller runs part 0 itself; returns when all are done. */
-  run(job: GemmJob, parts: readonly GemmPart[], runOwn: () => void): void;
+  /** Scratch areas a threaded call must provide (every started worker may take part). */
+  slots(): number;
+  /**
+   * Computes all `blocks` with up to `threads` threads; thread t uses the scratch at
+   * `work + t·workStride`. `compute(block, work)` runs a block on the calling thread. Returns when
+   * every block is done.
+   */
+  run(
+    job: GemmJob,
+    blocks: readonly Block[],
+    threads: number,
+    work: number,
+    workStride: number,
+    compute: (block: Block, work: number) => void,
+  ): void;
 }
 
 /** The operands of one call, as byte offsets into the shared memory. */
@@ -33,14 +50,8 @@ export interface GemmJob {
   accumulate: boolean;
 }
 
-/** The block C[i0:i1, j0:j1] one thread computes, with its own scratch at `work`. */
-export interface GemmPart {
-  i0: number;
-  i1: number;
-  j0: number;
-  j1: number;
-  work: number;
-}
+/** A block C[i0:i1, j0:j1] of the result: [i0, i1, j0, j1]. */
+export type Block = [number, number, number, number];
 
 /** How a call is split across threads. */
 export interface ThreadPolicy {
@@ -89,8 +100,10 @@ export class GemmEngine {
   private readonly workBytes: number;
   private view: Float32Array;
   private pool: GemmPool | undefined;
-  /** Parts the last call was split into (for tests and benchmarks). */
-  lastParts = 0;
+  /** Threads offered to the last call (1 = it ran on the caller alone), for tests and benchmarks. */
+  lastThreads = 0;
+  /** Blocks the last call was split into. */
+  lastBlocks = 0;
 
   constructor(level: SimdLevel, memory?: WebAssembly.Memory) {
     this.level = level;
@@ -151,16 +164,19 @@ export class GemmEngine {
     const sizeA = m * k;
     const sizeB = k * n;
     const sizeC = m * n;
-    let wanted = 1;
+    let threads = 1;
     if (this.pool !== undefined && policy !== undefined && 2 * m * n * k >= policy.minFlops) {
-      wanted = this.pool.available(policy.threads());
+      threads = this.pool.available(policy.threads());
     }
-    const blocks = splitWork(m, n, wanted);
+    // More blocks than threads, so that the threads that are quicker (or awake) take more.
+    const blocks = splitWork(m, n, threads === 1 ? 1 : threads * BLOCKS_PER_THREAD);
+    if (blocks.length === 1) threads = 1;
     const offA = this.base;
     const offB = offA + align(sizeA * 4);
     const offC = offB + align(sizeB * 4);
     const offW = offC + align(sizeC * 4);
-    if (!this.reserve(offW + blocks.length * this.workBytes)) {
+    const slots = threads > 1 && this.pool !== undefined ? this.pool.slots() : 1;
+    if (!this.reserve(offW + slots * this.workBytes)) {
       jsMatmul(a, b, c, m, n, k, transA, transB, accumulate);
       return;
     }
@@ -169,22 +185,18 @@ export class GemmEngine {
     f.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB / 4);
     if (accumulate) f.set(c.length === sizeC ? c : c.subarray(0, sizeC), offC / 4);
     const job: GemmJob = { a: offA, b: offB, c: offC, m, n, k, transA, transB, accumulate };
-    const parts = blocks.map(([i0, i1, j0, j1], p) => ({
-      i0,
-      i1,
-      j0,
-      j1,
-      work: offW + p * this.workBytes,
-    }));
-    this.lastParts = parts.length;
-    const own = parts[0] as GemmPart;
-    const runOwn = (): void => this.runPart(job, own);
-    if (parts.length > 1 && this.pool !== undefined) this.pool.run(job, parts, runOwn);
-    else runOwn();
+    this.lastThreads = threads;
+    this.lastBlocks = blocks.length;
+    const compute = (block: Block, work: number): void => this.runBlock(job, block, work);
+    if (threads > 1 && this.pool !== undefined) {
+      this.pool.run(job, blocks, threads, offW, this.workBytes, compute);
+    } else {
+      for (const block of blocks) compute(block, offW);
+    }
     c.set(f.subarray(offC / 4, offC / 4 + sizeC));
   }
 
-  private runPart(job: GemmJob, part: GemmPart): void {
+  private runBlock(job: GemmJob, [i0, i1, j0, j1]: Block, work: number): void {
     this.gemm.gemm(
       job.a,
       job.b,
@@ -195,11 +207,11 @@ export class GemmEngine {
       job.transA ? 1 : 0,
       job.transB ? 1 : 0,
       job.accumulate ? 1 : 0,
-      part.i0,
-      part.i1,
-      part.j0,
-      part.j1,
-      part.work,
+      i0,
+      i1,
+      j0,
+      j1,
+      work,
     );
   }
 }
