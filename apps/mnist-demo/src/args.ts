@@ -42,9 +42,9 @@ type Tunable = Pick<
  */
 export const PRESET_VALUES: Readonly<Record<Preset, Readonly<Tunable>>> = {
   default: {
-    epochs: 8,
+    epochs: 10,
     batchSize: 128,
-    lr: 1e-3,
+    lr: 3e-3,
     hidden: 256,
     optimizer: 'adam',
     schedule: 'cosine',
