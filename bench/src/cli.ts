@@ -79,8 +79,8 @@ async function main(): Promise<void> {
       ? {
           runs: 3,
           warmupBatches: 1,
+          warmupSeconds: 0.5,
           minBatches: 2,
-          rewarmBelowSeconds: 1,
           maxEpochSeconds: 4,
           subsetSeconds: 2,
           maxSamples: 6_400,
@@ -88,8 +88,8 @@ async function main(): Promise<void> {
       : {
           runs: 3,
           warmupBatches: 3,
+          warmupSeconds: 3,
           minBatches: 4,
-          rewarmBelowSeconds: 5,
           maxEpochSeconds: 60,
           subsetSeconds: 20,
           maxSamples: 0,

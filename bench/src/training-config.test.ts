@@ -4,10 +4,10 @@ import { planSamples, type TrainingBudget } from './training-config.js';
 const budget: TrainingBudget = {
   runs: 3,
   warmupBatches: 3,
+  warmupSeconds: 3,
   maxEpochSeconds: 60,
   subsetSeconds: 20,
   minBatches: 4,
-  rewarmBelowSeconds: 5,
   maxSamples: 0,
 };
 

@@ -36,16 +36,16 @@ export const TRAINING_CONFIGS: readonly TrainingConfig[] = [
 /** How long the training runs may take; a system too slow for a full epoch runs a subset. */
 export interface TrainingBudget {
   readonly runs: number;
-  /** Batches of the untimed warm-up epoch, which also estimates the speed. */
+  /** Batches of one untimed warm-up pass; the last pass estimates the speed. */
   readonly warmupBatches: number;
+  /** Warm-up passes repeat until they have taken this long in total (at least one pass). */
+  readonly warmupSeconds: number;
   /** A full epoch is run when it is expected to take at most this long, else a subset. */
   readonly maxEpochSeconds: number;
   /** The expected duration of one run on a subset. */
   readonly subsetSeconds: number;
   /** Never fewer batches per run than this. */
   readonly minBatches: number;
-  /** Repeat the warm-up (JIT is done, so the speed estimate is better) when it took less. */
-  readonly rewarmBelowSeconds: number;
   /** Never more samples per run than this (the `--quick` subset), 0 for no cap. */
   readonly maxSamples: number;
 }

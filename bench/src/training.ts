@@ -23,9 +23,14 @@ export async function measureTraining(
   const runner = await make(config, data);
   try {
     const warm = Math.min(data.length, budget.warmupBatches * config.batchSize);
+    // The first passes pay for JIT, buffer allocation and first-use set-up, so the speed is
+    // estimated from the last of as many passes as fit `warmupSeconds`.
     let seconds = await runner.epoch(warm);
-    // The first pass pays for JIT and first-use set-up; estimate from a second one if cheap.
-    if (seconds < budget.rewarmBelowSeconds) seconds = await runner.epoch(warm);
+    let total = seconds;
+    while (total < budget.warmupSeconds) {
+      seconds = await runner.epoch(warm);
+      total += seconds;
+    }
     const samples = planSamples(data.length, config.batchSize, warm / seconds, budget);
     const subset = samples < data.length;
     log(
