@@ -47,6 +47,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const signals = io.signals ?? process;
         const exit = io.exit ?? ((code: number) => process.exit(code));
         let stopRequested = false;
+        const progress = createProgress({
+          stream: io.stderr,
+          ...(io.tty === undefined ? {} : { tty: io.tty }),
+        });
         const onSigint = (): void => {
           if (stopRequested) {
             io.stderr.write('\nSecond Ctrl-C: quitting now without writing outputs.\n');
@@ -54,16 +58,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             return;
           }
           stopRequested = true;
-          io.stderr.write(
-            '\nCtrl-C: stopping after this batch and writing the outputs (Ctrl-C again to quit at once)\n',
+          progress.notice(
+            'Ctrl-C: stopping after this batch and writing the outputs (Ctrl-C again to quit at once)',
           );
         };
         signals.on('SIGINT', onSigint);
         try {
-          const progress = createProgress({
-            stream: io.stderr,
-            ...(io.tty === undefined ? {} : { tty: io.tty }),
-          });
           const run = await runTrain(command.config, {
             stdout: io.stdout,
             cwd: io.cwd,

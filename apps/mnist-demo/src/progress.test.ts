@@ -38,3 +38,43 @@ describe('createProgress (plain lines, for CI and pipes)', () => {
     expect(text()).toMatch(/^epoch 1\/1: 2\/4 samples, \d+ samples\/s, loss 0\.5000, ETA \S+\n$/);
   });
 });
+
+describe('createProgress (live bar on a terminal)', () => {
+  function terminal() {
+    const c = capture();
+    Object.assign(c.stream, { isTTY: true, columns: 120 });
+    return c;
+  }
+
+  it('draws a bar with samples/s, running loss and ETA, and removes it at the end', async () => {
+    const { stream, text } = terminal();
+    let t = 0;
+    const epoch = createProgress({ stream, now: () => t }).startEpoch(3, 10, 1000);
+    t = 500;
+    epoch.update(500, 0.25);
+    epoch.stop();
+    await new Promise((r) => setImmediate(r));
+    const shown = text();
+    expect(shown).toContain('epoch 3/10 |');
+    expect(shown).toMatch(/\| 50% \| 500\/1000 \| 1,000 samples\/s \| loss 0\.2500 \| ETA/);
+  });
+
+  it('holds a notice back while the bar is drawn and writes it once the bar is gone', async () => {
+    const { stream, text } = terminal();
+    const progress = createProgress({ stream });
+    const epoch = progress.startEpoch(1, 1, 10);
+    progress.notice('Ctrl-C: stopping');
+    await new Promise((r) => setImmediate(r));
+    expect(text()).not.toContain('Ctrl-C');
+    epoch.stop();
+    await new Promise((r) => setImmediate(r));
+    expect(text()).toMatch(/Ctrl-C: stopping\n$/);
+  });
+
+  it('writes a notice at once when no bar is drawn', async () => {
+    const { stream, text } = capture();
+    createProgress({ stream, tty: false }).notice('hello');
+    await new Promise((r) => setImmediate(r));
+    expect(text()).toBe('hello\n');
+  });
+});

@@ -10,6 +10,11 @@ export interface EpochProgress {
 
 export interface ProgressReporter {
   startEpoch(epoch: number, epochs: number, samples: number): EpochProgress;
+  /**
+   * A message for the person watching (e.g. "stopping after this batch"): written at once, or,
+   * while a live bar is drawn, as soon as the bar is removed, so the two do not garble each other.
+   */
+  notice(text: string): void;
 }
 
 export interface ProgressOptions {
@@ -38,8 +43,17 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
   const tty = options.tty ?? ('isTTY' in stream && stream.isTTY === true);
   const now = options.now ?? (() => performance.now());
   const every = options.every ?? 0.25;
+  let barActive = false;
+  const pending: string[] = [];
+  const flush = (): void => {
+    for (const text of pending.splice(0)) stream.write(`${text}\n`);
+  };
 
   return {
+    notice(text) {
+      pending.push(text);
+      if (!barActive) flush();
+    },
     startEpoch(epoch, epochs, samples) {
       const started = now();
       const rate = (done: number): number => done / Math.max((now() - started) / 1000, 1e-9);
@@ -54,6 +68,7 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
           fps: 8,
         });
         bar.start(samples, 0, { speed: '-', loss: '-' });
+        barActive = true;
         return {
           update(done, loss) {
             bar.update(done, {
@@ -63,6 +78,8 @@ export function createProgress(options: ProgressOptions = {}): ProgressReporter 
           },
           stop() {
             bar.stop();
+            barActive = false;
+            flush();
           },
         };
       }

@@ -13,7 +13,7 @@ export interface TrainOptions {
   train: MnistSplit;
   test: MnistSplit;
   optimizerFactory: OptimizerFactory;
-  progress?: ProgressReporter;
+  progress?: Pick<ProgressReporter, 'startEpoch'>;
   /** Called with each finished epoch (for the per-epoch log line). */
   onEpoch?: (record: EpochRecord) => void;
   /** Asked after every batch; true stops training there (Ctrl-C). */
