@@ -1,5 +1,5 @@
 import { DataLoader, type MnistBatch, MnistDataset, type MnistSplit } from '@nabla/data';
-import { accuracy, softmaxCrossEntropy } from '@nabla/losses';
+import { accuracy, SoftmaxCrossEntropy } from '@nabla/losses';
 import { createRng, type OptimizerFactory } from '@nabla/tensor';
 import type { TrainConfig } from './args.js';
 import { type Evaluation, evaluate } from './evaluate.js';
@@ -7,6 +7,9 @@ import type { EpochRecord } from './metrics.js';
 import { createMlp, type Mlp } from './model.js';
 import { createSchedule } from './optimizer.js';
 import type { ProgressReporter } from './progress.js';
+
+const TRAINING = Object.freeze({ training: true });
+const SKIP_INPUT_GRAD = Object.freeze({ inputGrad: false });
 
 export interface TrainOptions {
   config: Pick<TrainConfig, 'epochs' | 'batchSize' | 'lr' | 'hidden' | 'schedule' | 'seed'>;
@@ -61,6 +64,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let stopped = false;
   let interrupted = false;
   let final: Evaluation | undefined;
+  const lossFn = new SoftmaxCrossEntropy(); // reuses its gradient buffer across steps
   for (let epoch = 1; epoch <= config.epochs && !stopped; epoch++) {
     const epochStart = now();
     const lr = optimizer.lr;
@@ -69,10 +73,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let correct = 0;
     let seen = 0;
     for (const { x, y } of loader.epoch(epoch - 1)) {
-      const logits = model.net.forward(x, { training: true });
-      let step: ReturnType<typeof softmaxCrossEntropy<'float32'>>;
+      const logits = model.net.forward(x, TRAINING);
+      let step: ReturnType<typeof lossFn.compute<'float32'>>;
       try {
-        step = softmaxCrossEntropy(logits, y);
+        step = lossFn.compute(logits, y);
       } catch (e) {
         bar?.stop();
         throw new Error(
@@ -81,7 +85,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         );
       }
       correct += Math.round(accuracy(logits, y) * y.size);
-      model.net.backward(step.grad);
+      // The input is data: the first layer need not compute ∂L/∂X.
+      model.net.backward(step.grad, SKIP_INPUT_GRAD);
       optimizer.step();
       schedule.afterBatch();
       lossSum += step.loss * y.size;

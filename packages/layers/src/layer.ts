@@ -20,6 +20,13 @@ export interface BackwardOptions {
    * accumulation over several batches; call `zeroGrad` from `@nabla/tensor` yourself first).
    */
   readonly accumulate?: boolean;
+  /**
+   * `true` (default): return ∂L/∂input. `false`: the caller will not use it — typically the
+   * first layer of a network, whose input is data — so the layer may skip computing it (a Linear
+   * then saves a third of its backward work) and return a tensor whose contents are unspecified.
+   * Parameter gradients are computed as usual. `Sequential` passes it to its first layer only.
+   */
+  readonly inputGrad?: boolean;
 }
 
 /** Named tensors: what `stateDict()` returns and `loadStateDict()` takes. */

@@ -130,8 +130,9 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
     matmul(x, gradOut, this.weightGradOp);
     // ∇b = 1ᵀ G
     if (this.bias) columnSums(gradOut.data, this.bias.grad.data, n, this.outFeatures, accumulate);
-    // ∇X = G Wᵀ
+    // ∇X = G Wᵀ (skipped when the caller said it will not use it)
     const gx = this.gradIn.matrix(this.dtype, n, this.inFeatures);
+    if (options.inputGrad === false) return gx;
     this.inputGradOp.out = gx;
     matmul(gradOut, this.weight.value, this.inputGradOp);
     return gx;

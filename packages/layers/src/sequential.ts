@@ -3,6 +3,10 @@ import { renameParameter } from '@nabla/tensor';
 import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
 import { checkStateDict } from './state-dict.js';
 
+/** Options handed to every layer but the first (preallocated: no object per step). */
+const INNER_OVERWRITE: BackwardOptions = Object.freeze({ accumulate: false, inputGrad: true });
+const INNER_ACCUMULATE: BackwardOptions = Object.freeze({ accumulate: true, inputGrad: true });
+
 /**
  * A chain of layers: forward runs them in order, backward in reverse, each layer's backward
  * receiving the gradient its successor returned. Parameters are those of the layers in order,
@@ -50,12 +54,18 @@ export class Sequential<D extends FloatDType = FloatDType> implements Layer<D> {
     return h;
   }
 
+  /**
+   * Runs each layer's backward in reverse order. `options.accumulate` reaches every layer;
+   * `options.inputGrad` only the first one (the others must return their input gradient, which
+   * the layer before them consumes).
+   */
   backward(gradOut: Tensor<D>, options?: BackwardOptions): Tensor<D> {
     let g = gradOut;
+    const inner = options?.accumulate === true ? INNER_ACCUMULATE : INNER_OVERWRITE;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i] as Layer<D>;
       try {
-        g = layer.backward(g, options);
+        g = layer.backward(g, i === 0 ? options : inner);
       } catch (e) {
         throw locate(e, i, 'backward');
       }
