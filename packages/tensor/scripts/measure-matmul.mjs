@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 const { fromTypedArray, matmul, setBackend, setThreads, zeros, createRng } = await import(
@@ -41,6 +42,39 @@ const configs = [
   { name: 'wasm-relaxed 2T', backend: 'wasm-relaxed-simd', threads: 2 },
 ];
 
+/**
+ * How parallel two threads of this process really run right now: the wall time of the same
+ * integer loop on the main thread and a worker at once, divided by its time alone. 1.0 means two
+ * free cores; 2.0 means the threads share one core (a busy or oversubscribed machine), and then
+ * the 2-thread columns cannot show a speed-up.
+ */
+async function concurrencyRatio() {
+  const loop = 'let x = 1; for (let i = 0; i < n; i++) x = (x * 1103515245 + 12345) | 0;';
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     parentPort.on('message', (n) => { ${loop} parentPort.postMessage(x & 1); });`,
+    { eval: true },
+  );
+  const spin = new Function('n', `${loop} return x & 1;`);
+  const n = 5e7;
+  spin(n);
+  const ratios = [];
+  for (let r = 0; r < 3; r++) {
+    let t = performance.now();
+    spin(n);
+    const alone = performance.now() - t;
+    t = performance.now();
+    const done = new Promise((resolve) => worker.once('message', resolve));
+    worker.postMessage(n);
+    spin(n);
+    await done;
+    ratios.push((performance.now() - t) / alone);
+  }
+  await worker.terminate();
+  return ratios.sort((a, b) => a - b)[1];
+}
+
+const concurrencyBefore = await concurrencyRatio();
 const rng = createRng(1);
 function randomTensor(rows, cols) {
   const data = new Float32Array(rows * cols);
@@ -100,6 +134,7 @@ for (const [label, m, n, k, transA, transB] of shapes) {
   }
 }
 
+const concurrencyAfter = await concurrencyRatio();
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(
   `matmul GFLOP/s, median (p10–p90) — ${cpu}, ${availableParallelism()} cores, Node ${process.version}`,
@@ -117,5 +152,10 @@ const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | '
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-if (jsonFile)
-  writeFileSync(jsonFile, JSON.stringify({ cpu, node: process.version, results }, null, 2));
+console.log(
+  `two-thread concurrency ratio (1.0 = two free cores, 2.0 = one core's worth): ${concurrencyBefore.toFixed(2)} before, ${concurrencyAfter.toFixed(2)} after`,
+);
+if (jsonFile) {
+  const meta = { cpu, node: process.version, concurrencyBefore, concurrencyAfter };
+  writeFileSync(jsonFile, JSON.stringify({ ...meta, results }, null, 2));
+}

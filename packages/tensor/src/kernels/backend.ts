@@ -31,10 +31,12 @@ const engines = new Map<SimdLevel, Kernels>();
 let threadCount: number | undefined;
 
 /**
- * Products with fewer floating-point operations (2·m·n·k) than this run on one thread: below it,
- * waking the workers costs more than they save (measured on a 2-core machine; see KERNELS.md).
+ * Products with fewer floating-point operations (2·m·n·k) than this run on one thread: 8·10⁶ is
+ * about 0.2 ms of single-thread work, several times the cost of waking a worker, so that a split
+ * can pay even when the worker wakes late. 128³ stays on one thread; the training-step products
+ * of a 784-128 layer at batch 64 (1.3·10⁷) are split.
  */
-export const MIN_THREADED_FLOPS = 4_000_000;
+export const MIN_THREADED_FLOPS = 8_000_000;
 
 const policy: ThreadPolicy = {
   threads: () => threadCount ?? Math.min(8, coreCount()),

@@ -95,6 +95,28 @@ describe.each([
     60_000,
   );
 
+  it.skipIf(!available)('gives bit-identical results however the work is split', () => {
+    // Each element's sum runs over k in the same order whichever thread computes its block.
+    const single = createWasmKernels(new GemmEngine(level));
+    const threaded = createWasmKernels(engine, policy);
+    for (const [m, n, k, transA, transB] of [
+      [131, 67, 300, false, false],
+      [64, 128, 784, false, false],
+      [784, 128, 64, true, false],
+      [64, 784, 128, false, true],
+    ] as const) {
+      const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i * 0.37));
+      const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.91));
+      const one = new Float32Array(m * n);
+      const many = new Float32Array(m * n);
+      single.matmul(a, b, one, m, n, k, transA, transB, false);
+      threaded.matmul(a, b, many, m, n, k, transA, transB, false);
+      expect(engine.lastThreads).toBe(3);
+      expect(engine.lastBlocks).toBeGreaterThan(1);
+      expect(many.every((v, i) => Object.is(v, one[i]))).toBe(true);
+    }
+  });
+
   it.skipIf(!available)('keeps one thread below the FLOP threshold', () => {
     const kern = createWasmKernels(engine, { threads: () => 3, minFlops: 2 * 64 * 64 * 64 });
     checkMatmul(kern, { ...plain(63, 64, 64, 4), transB: true });
