@@ -2,13 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { getThreads } from '@nabla/tensor';
 import { matmulTable, runMatmul } from './matmul.js';
 import { loadTrainingData } from './mnist.js';
 import type { BenchRecord } from './record.js';
 import type { TimingOptions } from './timing.js';
-import { measureTraining, type RunnerFactory, referenceTable, trainingTable } from './training.js';
+import { measureTraining, referenceTable, trainingTable } from './training.js';
 import { TRAINING_CONFIGS, type TrainingBudget } from './training-config.js';
 import { nablaRunner } from './training-nabla.js';
+import type { RunnerFactory } from './training-runner.js';
 import { tfjsFitRunner, tfjsLoopRunner } from './training-tfjs.js';
 
 const BENCHES = ['matmul', 'train-a', 'train-b'] as const;
@@ -97,7 +99,8 @@ async function main(): Promise<void> {
     log('training: loading MNIST');
     const data = await loadTrainingData();
     const systems: RunnerFactory[] = [
-      nablaRunner,
+      nablaRunner('auto'),
+      ...(getThreads() > 1 ? [nablaRunner(1)] : []),
       (c, d) => tfjsFitRunner('cpu', c, d),
       (c, d) => tfjsFitRunner('wasm', c, d),
       tfjsLoopRunner,

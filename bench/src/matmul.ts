@@ -1,4 +1,13 @@
-import { backendName, createRng, matmul, setBackend, type Tensor, uniform } from '@nabla/tensor';
+import {
+  backendName,
+  createRng,
+  getThreads,
+  matmul,
+  setBackend,
+  setThreads,
+  type Tensor,
+  uniform,
+} from '@nabla/tensor';
 import type { BenchRecord } from './record.js';
 import { summarize } from './stats.js';
 import { formatRatio, formatSpread, renderTable } from './table.js';
@@ -112,16 +121,22 @@ export async function runMatmul(timing: TimingOptions, log: Log): Promise<BenchR
     records.push({ bench: c.bench, system, unit: 'GFLOP/s', ...summarize(values) });
   };
 
+  // Nabla as configured by default (auto backend, auto threads), then on one thread (tfjs-wasm
+  // cannot use threads in Node, so that is the kernel-for-kernel comparison), then plain JS.
   setBackend('auto');
+  setThreads('auto');
   const auto = `nabla-${backendName()}`;
-  const nablaSystems: [string, () => void][] = [[auto, () => setBackend('auto')]];
+  const threads = getThreads();
+  const nablaSystems: [string, () => void][] = [[auto, () => {}]];
+  if (threads > 1) nablaSystems.push([`${auto}-1t`, () => setThreads(1)]);
   if (auto !== 'nabla-js') nablaSystems.push(['nabla-js', () => setBackend('js')]);
   for (const [system, select] of nablaSystems) {
     select();
-    log(`matmul: ${system}`);
+    log(`matmul: ${system} (${getThreads()} thread${getThreads() > 1 ? 's' : ''})`);
     for (const c of MATMUL_CASES) add(c, system, measureNabla(c, timing));
   }
   setBackend('auto');
+  setThreads('auto');
 
   for (const backend of ['cpu', 'wasm'] as const satisfies readonly TfjsBackend[]) {
     await useTfjs(backend);
@@ -135,6 +150,7 @@ export async function runMatmul(timing: TimingOptions, log: Log): Promise<BenchR
 export function matmulTable(records: readonly BenchRecord[]): string {
   const systems = [...new Set(records.map((r) => r.system))];
   const ours = systems.find((s) => s.startsWith('nabla-')) ?? 'nabla';
+  const single = systems.find((s) => s === `${ours}-1t`);
   const find = (bench: string, system: string) =>
     records.find((r) => r.bench === bench && r.system === system);
   const rows = MATMUL_CASES.map((c) => {
@@ -153,12 +169,20 @@ export function matmulTable(records: readonly BenchRecord[]): string {
       }),
       formatRatio(mine, find(c.bench, 'tfjs-cpu')?.median),
       ratio,
+      ...(single ? [formatRatio(find(c.bench, single)?.median, wasm)] : []),
       verdict,
     ];
   });
-  const caption = `Matmul, float32: GFLOP/s (2mnk / time) as median (min–max) of the runs; "vs X" = ${ours} ÷ X (medians).`;
+  const caption = `Matmul, float32: GFLOP/s (2mnk / time) as median (min–max) of the runs; "vs X" = ${ours} ÷ X (medians)${single ? `; ${ours} runs on all threads (setThreads auto), ${single} on one, like tfjs-wasm in Node` : ''}.`;
   return `${caption}\n${renderTable(
-    ['matmul (GFLOP/s)', ...systems, 'vs tfjs-cpu', 'vs tfjs-wasm', 'target (vs tfjs-wasm)'],
+    [
+      'matmul (GFLOP/s)',
+      ...systems,
+      'vs tfjs-cpu',
+      'vs tfjs-wasm',
+      ...(single ? ['1t vs tfjs-wasm'] : []),
+      'target (vs tfjs-wasm)',
+    ],
     rows,
   )}`;
 }

@@ -1,21 +1,27 @@
 import { DataLoader, type MnistBatch, MnistDataset, Subset } from '@nabla/data';
-import { type Layer, Linear, ReLU, Sequential } from '@nabla/layers';
+import { type BackwardOptions, type Layer, Linear, ReLU, Sequential } from '@nabla/layers';
 import { SoftmaxCrossEntropy } from '@nabla/losses';
 import { SGD } from '@nabla/optimizers';
-import { backendName, createRng } from '@nabla/tensor';
+import { backendName, createRng, getThreads, setThreads } from '@nabla/tensor';
 import type { TrainingData } from './mnist.js';
 import type { TrainingConfig } from './training-config.js';
-import type { TrainingRunner } from './training-runner.js';
+import type { RunnerFactory, TrainingRunner } from './training-runner.js';
 
 /**
  * Nabla's training loop as a user writes it: `Sequential` of `Linear` + `ReLU`, the fused
  * softmax cross-entropy, `SGD`, and a shuffling `DataLoader` over the MNIST bytes (batches are
  * converted to float32 inside the timed loop, as `model.fit` slices its tensors inside its own).
  */
-export async function nablaRunner(
+export function nablaRunner(threads: number | 'auto'): RunnerFactory {
+  return async (config, data) => nablaTraining(config, data, threads);
+}
+
+async function nablaTraining(
   config: TrainingConfig,
   data: TrainingData,
+  threads: number | 'auto',
 ): Promise<TrainingRunner> {
+  setThreads(threads);
   const rng = createRng(1);
   const layers: Layer<'float32'>[] = [];
   const sizes = config.sizes;
@@ -29,10 +35,14 @@ export async function nablaRunner(
   const dataset = new MnistDataset(data.split);
   let loader: { samples: number; loader: DataLoader<MnistBatch> } | undefined;
   const ctx = { training: true };
+  // The first layer's input gradient is not needed: skip that product, as a tuned loop would.
+  const backwardOptions: BackwardOptions = { inputGrad: false };
+  const count = getThreads();
   return {
-    system: `nabla-${backendName()}`,
-    info: `nabla (${backendName()} kernels), Sequential + SoftmaxCrossEntropy + SGD + DataLoader`,
+    system: `nabla-${backendName()}${threads === 1 ? '-1t' : ''}`,
+    info: `nabla (${backendName()} kernels, ${count} thread${count > 1 ? 's' : ''}), Sequential + SoftmaxCrossEntropy + SGD + DataLoader`,
     async epoch(samples) {
+      setThreads(threads);
       if (loader?.samples !== samples) {
         const source =
           samples === dataset.length
@@ -49,11 +59,13 @@ export async function nablaRunner(
       const start = performance.now();
       for (const { x, y } of loader.loader) {
         const logits = model.forward(x, ctx);
-        model.backward(loss.compute(logits, y).grad);
+        model.backward(loss.compute(logits, y).grad, backwardOptions);
         optimizer.step();
       }
       return (performance.now() - start) / 1000;
     },
-    dispose() {},
+    dispose() {
+      setThreads('auto');
+    },
   };
 }

@@ -1,3 +1,6 @@
+import type { TrainingData } from './mnist.js';
+import type { TrainingConfig } from './training-config.js';
+
 /**
  * One system set up to train one configuration. `epoch(samples)` trains one epoch over the first
  * `samples` training samples and returns the seconds spent training, excluding set-up that a
@@ -11,3 +14,6 @@ export interface TrainingRunner {
   epoch(samples: number): Promise<number>;
   dispose(): void;
 }
+
+/** Makes a runner for one configuration (the system is fixed by the factory). */
+export type RunnerFactory = (config: TrainingConfig, data: TrainingData) => Promise<TrainingRunner>;

@@ -4,10 +4,7 @@ import type { BenchRecord } from './record.js';
 import { summarize } from './stats.js';
 import { formatRatio, formatSpread, renderTable } from './table.js';
 import { planSamples, type TrainingBudget, type TrainingConfig } from './training-config.js';
-import type { TrainingRunner } from './training-runner.js';
-
-/** Makes a runner for one configuration (the system is fixed by the factory). */
-export type RunnerFactory = (config: TrainingConfig, data: TrainingData) => Promise<TrainingRunner>;
+import type { RunnerFactory } from './training-runner.js';
 
 /**
  * Warms a runner up (which also estimates its speed), picks the samples per run with
@@ -79,7 +76,8 @@ export function trainingTable(
   const ours = systems.find((s) => s.startsWith('nabla-'));
   const find = (bench: string, system: string) =>
     records.find((r) => r.bench === bench && r.system === system);
-  const others = systems.filter((s) => s !== ours);
+  const others = systems.filter((s) => !s.startsWith('nabla-'));
+  const single = systems.find((s) => s === `${ours}-1t`);
   const rows = configs
     .filter((c) => records.some((r) => r.bench === c.bench))
     .map((c) => {
@@ -99,11 +97,18 @@ export function trainingTable(
         c.label,
         ...systems.map(cell),
         ...others.map((s) => formatRatio(mine, find(c.bench, s)?.median)),
+        ...(single ? [formatRatio(find(c.bench, single)?.median, wasm)] : []),
         verdict,
       ];
     });
   const table = renderTable(
-    ['training (samples/s)', ...systems, ...others.map((s) => `vs ${s}`), 'targets'],
+    [
+      'training (samples/s)',
+      ...systems,
+      ...others.map((s) => `vs ${s}`),
+      ...(single ? ['1t vs tfjs-wasm'] : []),
+      'targets',
+    ],
     rows,
   );
   const subsets = records.filter((r) => r.note?.startsWith('subset'));
@@ -114,7 +119,7 @@ export function trainingTable(
         )
         .join('; ')}`
     : '';
-  const caption = `Training, one epoch of MNIST, SGD lr 0.01: samples/s as median (min–max) of the runs; "vs X" = ${ours ?? 'nabla'} ÷ X (medians).`;
+  const caption = `Training, one epoch of MNIST, SGD lr 0.01: samples/s as median (min–max) of the runs; "vs X" = ${ours ?? 'nabla'} ÷ X (medians)${single ? `; ${ours} runs on all threads (setThreads auto), ${single} on one, like tfjs-wasm in Node` : ''}.`;
   return `${caption}\n${table}${footnote}`;
 }
 
