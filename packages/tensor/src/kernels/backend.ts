@@ -1,6 +1,7 @@
 import { jsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 import { coreCount, MAX_WORKERS, ThreadPool, threadsSupported } from './thread-pool.js';
+import { ThreadTuner } from './thread-tuner.js';
 import { createWasmKernels, GemmEngine, type ThreadPolicy } from './wasm.js';
 import {
   bestSimdLevel,
@@ -38,10 +39,7 @@ let threadCount: number | undefined;
  */
 export const MIN_THREADED_FLOPS = 8_000_000;
 
-const policy: ThreadPolicy = {
-  threads: () => threadCount ?? Math.min(8, coreCount()),
-  minFlops: MIN_THREADED_FLOPS,
-};
+const maxThreads = (): number => threadCount ?? Math.min(8, coreCount());
 
 /**
  * The kernel family `name` resolves to on a runtime with `wasm` support (pure; exported for tests).
@@ -87,6 +85,11 @@ function wasmKernels(level: SimdLevel): Kernels {
       // One shared memory for this engine and its workers; workers start on the first big call.
       const engine = new GemmEngine(level, GemmEngine.sharedMemory());
       engine.attachPool(new ThreadPool(gemmModule(level, true), engine.memory));
+      const policy: ThreadPolicy = {
+        threads: maxThreads,
+        minFlops: MIN_THREADED_FLOPS,
+        tuner: new ThreadTuner(),
+      };
       k = createWasmKernels(engine, policy);
     } else {
       k = createWasmKernels(new GemmEngine(level));
@@ -123,7 +126,8 @@ export function backendName(): string {
 /**
  * Sets how many threads a large float32 matmul may use with the wasm backends (the calling thread
  * included): a whole number from 1 (never split) to 64, or `auto` for the number of cores (at most 8).
- * Worker threads start lazily, on the first product large enough to split.
+ * Worker threads start lazily, on the first product large enough to split, and a size of product
+ * is split only while its measured timings show that threads are faster (see KERNELS.md).
  */
 export function setThreads(count: number | 'auto'): void {
   if (count === 'auto') {
@@ -140,5 +144,5 @@ export function setThreads(count: number | 'auto'): void {
 
 /** The thread count large matmuls may use (see `setThreads`); 1 where threads are unavailable. */
 export function getThreads(): number {
-  return threadsSupported() ? policy.threads() : 1;
+  return threadsSupported() ? maxThreads() : 1;
 }

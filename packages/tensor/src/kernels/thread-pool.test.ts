@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMatmul, edgeShapes, type MatmulCase, matmulCases } from './kernel-conformance.js';
 import { ThreadPool, threadsSupported } from './thread-pool.js';
+import { ThreadTuner } from './thread-tuner.js';
 import { type Block, createWasmKernels, GemmEngine, type ThreadPolicy } from './wasm.js';
 import { gemmModule, probeWasm, type SimdLevel } from './wasm-module.js';
 
@@ -115,6 +116,23 @@ describe.each([
       expect(engine.lastBlocks).toBeGreaterThan(1);
       expect(many.every((v, i) => Object.is(v, one[i]))).toBe(true);
     }
+  });
+
+  it.skipIf(!available)('follows its tuner: threads only where they were faster', () => {
+    const tuner = new ThreadTuner(1000);
+    const kern = createWasmKernels(engine, { threads: () => 3, minFlops: 0, tuner });
+    const slowThreads = plain(100, 100, 100, 8);
+    const fastThreads = plain(300, 300, 300, 9);
+    tuner.record(2 * 100 ** 3, false, 1);
+    tuner.record(2 * 100 ** 3, true, 100);
+    tuner.record(2 * 300 ** 3, false, 100);
+    tuner.record(2 * 300 ** 3, true, 1);
+    checkMatmul(kern, slowThreads);
+    expect(engine.lastThreads).toBe(1);
+    checkMatmul(kern, fastThreads);
+    expect(engine.lastThreads).toBe(3);
+    // Each call's own timing went into its class.
+    expect(tuner.estimate(2 * 100 ** 3).single).toBeLessThan(1 / (2 * 100 ** 3));
   });
 
   it.skipIf(!available)('keeps one thread below the FLOP threshold', () => {

@@ -2,6 +2,7 @@ import type { FloatArray } from '../dtype.js';
 import { sharedMaxPages } from './generated/wasm-binaries.js';
 import { jsMatmul } from './js-matmul.js';
 import type { Kernels } from './kernels.js';
+import type { ThreadTuner } from './thread-tuner.js';
 import { type GemmExports, gemmModule, type SimdLevel } from './wasm-module.js';
 
 const PAGE = 65536;
@@ -59,6 +60,8 @@ export interface ThreadPolicy {
   threads(): number;
   /** Calls with fewer floating-point operations (2·m·n·k) than this run on one thread. */
   minFlops: number;
+  /** When set, larger calls use threads only while the timings say that it pays. */
+  tuner?: ThreadTuner;
 }
 
 /**
@@ -164,9 +167,16 @@ export class GemmEngine {
     const sizeA = m * k;
     const sizeB = k * n;
     const sizeC = m * n;
+    const flops = 2 * m * n * k;
+    const eligible =
+      this.pool !== undefined &&
+      policy !== undefined &&
+      flops >= policy.minFlops &&
+      policy.threads() > 1;
+    const tuner = eligible ? policy?.tuner : undefined;
     let threads = 1;
-    if (this.pool !== undefined && policy !== undefined && 2 * m * n * k >= policy.minFlops) {
-      threads = this.pool.available(policy.threads());
+    if (eligible && this.pool !== undefined && (tuner === undefined || tuner.useThreads(flops))) {
+      threads = this.pool.available(policy?.threads() ?? 1);
     }
     // More blocks than threads, so that the threads that are quicker (or awake) take more.
     const blocks = splitWork(m, n, threads === 1 ? 1 : threads * BLOCKS_PER_THREAD);
@@ -188,11 +198,13 @@ export class GemmEngine {
     this.lastThreads = threads;
     this.lastBlocks = blocks.length;
     const compute = (block: Block, work: number): void => this.runBlock(job, block, work);
+    const started = tuner === undefined ? 0 : performance.now();
     if (threads > 1 && this.pool !== undefined) {
       this.pool.run(job, blocks, threads, offW, this.workBytes, compute);
     } else {
       for (const block of blocks) compute(block, offW);
     }
+    tuner?.record(flops, threads > 1, performance.now() - started);
     c.set(f.subarray(offC / 4, offC / 4 + sizeC));
   }
 

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ThreadTuner } from './thread-tuner.js';
+
+/** Runs `calls` decisions for one size, feeding back the time each mode takes per call. */
+function drive(
+  tuner: ThreadTuner,
+  flops: number,
+  calls: number,
+  ms: (threaded: boolean) => number,
+) {
+  const choices: boolean[] = [];
+  for (let i = 0; i < calls; i++) {
+    const threaded = tuner.useThreads(flops);
+    choices.push(threaded);
+    tuner.record(flops, threaded, ms(threaded));
+  }
+  return choices;
+}
+
+describe('ThreadTuner', () => {
+  it('measures one thread first, then threads, then keeps the faster mode', () => {
+    const tuner = new ThreadTuner(16);
+    const choices = drive(tuner, 1e7, 66, (threaded) => (threaded ? 1 : 2));
+    expect(choices.slice(0, 2)).toEqual([false, true]);
+    // Afterwards threads, except one re-measurement of one thread every 16 calls.
+    const rest = choices.slice(2);
+    expect(rest.filter((t) => !t).length).toBe(4);
+    expect(rest.filter((t) => t).length).toBe(60);
+  });
+
+  it('stays on one thread when threads are slower (a busy machine)', () => {
+    const tuner = new ThreadTuner(16);
+    const choices = drive(tuner, 1e7, 66, (threaded) => (threaded ? 2.2 : 2));
+    expect(choices.slice(2).filter((t) => t).length).toBe(4);
+  });
+
+  it('follows a change of load', () => {
+    const tuner = new ThreadTuner(8, 0.5);
+    let busy = false;
+    const ms = (threaded: boolean): number => (threaded ? (busy ? 3 : 1) : 2);
+    drive(tuner, 1e7, 40, ms);
+    expect(tuner.useThreads(1e7) || tuner.useThreads(1e7)).toBe(true);
+    busy = true;
+    const later = drive(tuner, 1e7, 80, ms);
+    // After a few re-measurements of the threaded mode it settles on one thread.
+    expect(later.slice(-16).filter((t) => t).length).toBeLessThanOrEqual(2);
+    const est = tuner.estimate(1e7);
+    expect(est.multi).toBeGreaterThan(est.single as number);
+  });
+
+  it('keeps size classes apart', () => {
+    const tuner = new ThreadTuner(16);
+    drive(tuner, 1e7, 20, (threaded) => (threaded ? 1 : 2));
+    drive(tuner, 1e9, 20, (threaded) => (threaded ? 300 : 200));
+    // 1e7 and 1.2e7 share a class (same power of two), so do 1e9 and 1.05e9.
+    expect((tuner.estimate(1.2e7).multi as number) / 1e-7).toBeCloseTo(1, 9);
+    expect((tuner.estimate(1.05e9).single as number) / 2e-7).toBeCloseTo(1, 9);
+    expect(tuner.estimate(1e5)).toEqual({ single: undefined, multi: undefined });
+  });
+
+  it('ignores timings that are not real durations', () => {
+    const tuner = new ThreadTuner();
+    tuner.record(1e7, false, Number.NaN);
+    tuner.record(1e7, true, -1);
+    tuner.record(0, true, 5);
+    expect(tuner.estimate(1e7)).toEqual({ single: undefined, multi: undefined });
+  });
+});
