@@ -17,7 +17,7 @@ import { setFlagsFromString } from 'node:v8';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const assemblyDir = join(root, 'assembly');
 const outFile = join(root, 'src', 'kernels', 'generated', 'wasm-binaries.ts');
-const entry = 'assembly/matmul.ts';
+const entry = 'assembly/index.ts';
 
 /** Pages (64 KiB) the shared memory may grow to: 2 GiB. Shared memories must declare a maximum. */
 const SHARED_MAX_PAGES = 32768;

@@ -30,6 +30,8 @@ export type {
 export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './io/safetensors.js';
 export type { BackendName } from './kernels/backend.js';
 export { backendName, getThreads, setBackend, setThreads } from './kernels/backend.js';
+export { fusedAdamUpdate } from './kernels/fused-adam.js';
+export type { AdamCoefficients } from './kernels/kernels.js';
 export type { Operand } from './ops/binary.js';
 export {
   add,

@@ -2,7 +2,7 @@ import { jsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 import { coreCount, MAX_WORKERS, ThreadPool, threadsSupported } from './thread-pool.js';
 import { ThreadTuner } from './thread-tuner.js';
-import { createWasmKernels, GemmEngine, type ThreadPolicy } from './wasm.js';
+import { createWasmKernels, type ThreadPolicy, WasmEngine } from './wasm.js';
 import {
   bestSimdLevel,
   gemmModule,
@@ -83,7 +83,7 @@ function wasmKernels(level: SimdLevel): Kernels {
     const shared = level === 'simd' ? support.sharedSimd : support.sharedRelaxedSimd;
     if (shared && threadsSupported()) {
       // One shared memory for this engine and its workers; workers start on the first big call.
-      const engine = new GemmEngine(level, GemmEngine.sharedMemory());
+      const engine = new WasmEngine(level, WasmEngine.sharedMemory());
       engine.attachPool(new ThreadPool(gemmModule(level, true), engine.memory));
       const policy: ThreadPolicy = {
         threads: maxThreads,
@@ -92,7 +92,7 @@ function wasmKernels(level: SimdLevel): Kernels {
       };
       k = createWasmKernels(engine, policy);
     } else {
-      k = createWasmKernels(new GemmEngine(level));
+      k = createWasmKernels(new WasmEngine(level));
     }
     engines.set(level, k);
   }

@@ -26,4 +26,34 @@ export interface Kernels {
     transB: boolean,
     accumulate: boolean,
   ): void;
+  /**
+   * Optional fused Adam/AdamW step over float32 arrays of equal length (see `fusedAdamUpdate`);
+   * backends without it, and float64 arrays, use the JS loop.
+   */
+  adam?(
+    value: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vMax: Float32Array | undefined,
+    c: AdamCoefficients,
+  ): void;
+}
+
+/**
+ * The per-step numbers of one Adam/AdamW update (PyTorch's formulation), computed by the caller
+ * from its hyperparameters and the step t ≥ 1.
+ */
+export interface AdamCoefficients {
+  /** lr / (1 − β1ᵗ). */
+  stepSize: number;
+  beta1: number;
+  beta2: number;
+  /** √(1 − β2ᵗ). */
+  bc2Sqrt: number;
+  eps: number;
+  /** Adam's L2 term λ (g ← g + λθ); 0 for none or for AdamW. */
+  l2: number;
+  /** AdamW's decoupled decay factor 1 − lr·λ (θ ← θ·shrink first); 1 for none. */
+  shrink: number;
 }

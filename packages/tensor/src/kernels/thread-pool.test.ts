@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMatmul, edgeShapes, type MatmulCase, matmulCases } from './kernel-conformance.js';
 import { ThreadPool, threadsSupported } from './thread-pool.js';
 import { ThreadTuner } from './thread-tuner.js';
-import { type Block, createWasmKernels, GemmEngine, type ThreadPolicy } from './wasm.js';
+import { type Block, createWasmKernels, type ThreadPolicy, WasmEngine } from './wasm.js';
 import { gemmModule, probeWasm, type SimdLevel } from './wasm-module.js';
 
 if (!probeWasm().relaxedSimd) setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -33,12 +33,12 @@ describe.each([
   // Three threads (two workers and the caller); minFlops 0 so that even tiny products are split
   // wherever the shape allows.
   const policy: ThreadPolicy = { threads: () => 3, minFlops: 0 };
-  let engine: GemmEngine;
+  let engine: WasmEngine;
   let pool: ThreadPool;
 
   beforeAll(async () => {
     if (!available) return;
-    engine = new GemmEngine(level, GemmEngine.sharedMemory());
+    engine = new WasmEngine(level, WasmEngine.sharedMemory());
     pool = new ThreadPool(gemmModule(level, true), engine.memory);
     engine.attachPool(pool);
     await pool.whenReady(2);
@@ -98,7 +98,7 @@ describe.each([
 
   it.skipIf(!available)('gives bit-identical results however the work is split', () => {
     // Each element's sum runs over k in the same order whichever thread computes its block.
-    const single = createWasmKernels(new GemmEngine(level));
+    const single = createWasmKernels(new WasmEngine(level));
     const threaded = createWasmKernels(engine, policy);
     for (const [m, n, k, transA, transB] of [
       [131, 67, 300, false, false],
@@ -146,7 +146,7 @@ describe.each([
 
 describe('ThreadPool', () => {
   it('uses only the caller until a worker reports ready', () => {
-    const engine = new GemmEngine('simd', GemmEngine.sharedMemory());
+    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
     let spawned = 0;
     // A spawner whose workers never start: the pool must not wait for them.
     const pool = new ThreadPool(gemmModule('simd', true), engine.memory, () => {
@@ -162,7 +162,7 @@ describe('ThreadPool', () => {
   });
 
   it('reports a worker failure instead of returning a wrong result', async () => {
-    const engine = new GemmEngine('simd', GemmEngine.sharedMemory());
+    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
     const pool = new ThreadPool(gemmModule('simd', true), engine.memory);
     engine.attachPool(pool);
     await pool.whenReady(1);

@@ -3,8 +3,8 @@ import { relaxedSimd, relaxedSimdShared, simd, simdShared } from './generated/wa
 /** Which instruction set a wasm kernel uses: plain SIMD128, or relaxed SIMD (fused multiply-add). */
 export type SimdLevel = 'simd' | 'relaxed-simd';
 
-/** The exports of the compiled matmul module (assembly/matmul.ts); addresses are byte offsets. */
-export interface GemmExports {
+/** The exports of the compiled module (assembly/index.ts); addresses are byte offsets. */
+export interface ModuleExports {
   gemm(
     a: number,
     b: number,
@@ -25,6 +25,24 @@ export interface GemmExports {
   workBytes(): number;
   /** First byte of linear memory the module does not use itself. */
   heapBase(): number;
+  /** The fused Adam step of assembly/adam.ts (`vmax` 0 = no AMSGrad). */
+  adam(
+    value: number,
+    grad: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    bc2Sqrt: number,
+    eps: number,
+    l2: number,
+    shrink: number,
+  ): void;
 }
 
 /** What this runtime's WebAssembly accepts (each answered by `WebAssembly.validate` on our modules). */

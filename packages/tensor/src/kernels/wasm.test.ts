@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { jsKernels } from './js.js';
 import { checkMatmul, edgeShapes, matmulCases } from './kernel-conformance.js';
 import type { Kernels } from './kernels.js';
-import { createWasmKernels, GemmEngine, splitWork } from './wasm.js';
+import { createWasmKernels, splitWork, WasmEngine } from './wasm.js';
 import { probeWasm } from './wasm-module.js';
 
 // Node 20 validates relaxed SIMD only behind a V8 flag; turning it on here lets this file test the
@@ -23,17 +23,17 @@ const paths: Path[] = [
   {
     name: 'wasm-simd',
     available: support.simd,
-    make: () => createWasmKernels(new GemmEngine('simd')),
+    make: () => createWasmKernels(new WasmEngine('simd')),
   },
   {
     name: 'wasm-relaxed-simd',
     available: support.relaxedSimd,
-    make: () => createWasmKernels(new GemmEngine('relaxed-simd')),
+    make: () => createWasmKernels(new WasmEngine('relaxed-simd')),
   },
   {
     name: 'wasm-simd over a shared memory',
     available: support.sharedSimd,
-    make: () => createWasmKernels(new GemmEngine('simd', GemmEngine.sharedMemory())),
+    make: () => createWasmKernels(new WasmEngine('simd', WasmEngine.sharedMemory())),
   },
 ];
 

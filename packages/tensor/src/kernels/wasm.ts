@@ -1,9 +1,10 @@
 import type { FloatArray } from '../dtype.js';
 import { sharedMaxPages } from './generated/wasm-binaries.js';
+import { jsAdam } from './js-adam.js';
 import { jsMatmul } from './js-matmul.js';
-import type { Kernels } from './kernels.js';
+import type { AdamCoefficients, Kernels } from './kernels.js';
 import type { ThreadTuner } from './thread-tuner.js';
-import { type GemmExports, gemmModule, type SimdLevel } from './wasm-module.js';
+import { gemmModule, type ModuleExports, type SimdLevel } from './wasm-module.js';
 
 const PAGE = 65536;
 const ALIGN = 64;
@@ -95,10 +96,10 @@ export function splitWork(
  * ordinary typed arrays. With a `pool`, the memory is a shared `WebAssembly.Memory` that the
  * workers' instances import, and large products are split across them.
  */
-export class GemmEngine {
+export class WasmEngine {
   readonly level: SimdLevel;
   readonly memory: WebAssembly.Memory;
-  private readonly gemm: GemmExports;
+  private readonly exports: ModuleExports;
   private readonly base: number;
   private readonly workBytes: number;
   private view: Float32Array;
@@ -115,14 +116,14 @@ export class GemmEngine {
       gemmModule(level, shared),
       shared ? { env: { memory } } : {},
     );
-    this.gemm = instance.exports as unknown as GemmExports;
+    this.exports = instance.exports as unknown as ModuleExports;
     this.memory = memory ?? (instance.exports.memory as WebAssembly.Memory);
-    this.base = align(this.gemm.heapBase());
-    this.workBytes = align(this.gemm.workBytes());
+    this.base = align(this.exports.heapBase());
+    this.workBytes = align(this.exports.workBytes());
     this.view = new Float32Array(this.memory.buffer);
   }
 
-  /** A shared memory suitable for `new GemmEngine(level, memory)` and the workers. */
+  /** A shared memory suitable for `new WasmEngine(level, memory)` and the workers. */
   static sharedMemory(): WebAssembly.Memory {
     return new WebAssembly.Memory({ initial: 1, maximum: sharedMaxPages, shared: true });
   }
@@ -208,8 +209,48 @@ export class GemmEngine {
     c.set(f.subarray(offC / 4, offC / 4 + sizeC));
   }
 
+  /** One fused Adam step (assembly/adam.ts) over copies of the arrays in linear memory. */
+  adam(
+    value: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vMax: Float32Array | undefined,
+    c: AdamCoefficients,
+  ): boolean {
+    const n = value.length;
+    const stride = align(n * 4);
+    const count = vMax === undefined ? 4 : 5;
+    if (!this.reserve(this.base + count * stride)) return false;
+    const f = this.view;
+    const at = (i: number): number => this.base + i * stride;
+    const arrays = vMax === undefined ? [value, grad, m, v] : [value, grad, m, v, vMax];
+    for (let i = 0; i < arrays.length; i++) f.set(arrays[i] as Float32Array, at(i) / 4);
+    this.exports.adam(
+      at(0),
+      at(1),
+      at(2),
+      at(3),
+      vMax === undefined ? 0 : at(4),
+      n,
+      c.stepSize,
+      c.beta1,
+      c.beta2,
+      1 - c.beta1,
+      1 - c.beta2,
+      c.bc2Sqrt,
+      c.eps,
+      c.l2,
+      c.shrink,
+    );
+    for (const i of vMax === undefined ? [0, 2, 3] : [0, 2, 3, 4]) {
+      (arrays[i] as Float32Array).set(f.subarray(at(i) / 4, at(i) / 4 + n));
+    }
+    return true;
+  }
+
   private runBlock(job: GemmJob, [i0, i1, j0, j1]: Block, work: number): void {
-    this.gemm.gemm(
+    this.exports.gemm(
       job.a,
       job.b,
       job.c,
@@ -229,10 +270,10 @@ export class GemmEngine {
 }
 
 /**
- * A `Kernels` backend over one `GemmEngine` (float32 only; ops use the JS kernels for float64).
+ * A `Kernels` backend over one `WasmEngine` (float32 only; ops use the JS kernels for float64).
  * Creating it instantiates the module; call it lazily.
  */
-export function createWasmKernels(engine: GemmEngine, policy?: ThreadPolicy): Kernels {
+export function createWasmKernels(engine: WasmEngine, policy?: ThreadPolicy): Kernels {
   return {
     name: `wasm-${engine.level}`,
     supports: (array: FloatArray): boolean => array instanceof Float32Array,
@@ -242,6 +283,9 @@ export function createWasmKernels(engine: GemmEngine, policy?: ThreadPolicy): Ke
         return;
       }
       engine.matmul(a, b, c, m, n, k, transA, transB, accumulate, policy);
+    },
+    adam(value, grad, m, v, vMax, c) {
+      if (!engine.adam(value, grad, m, v, vMax, c)) jsAdam(value, grad, m, v, vMax, c);
     },
   };
 }
