@@ -81,22 +81,31 @@ function wasmKernels(level: SimdLevel): Kernels {
   if (k === undefined) {
     support ??= probeWasm();
     const shared = level === 'simd' ? support.sharedSimd : support.sharedRelaxedSimd;
-    if (shared && threadsSupported()) {
-      // One shared memory for this engine and its workers; workers start on the first big call.
-      const engine = new WasmEngine(level, WasmEngine.sharedMemory());
-      engine.attachPool(new ThreadPool(gemmModule(level, true), engine.memory));
-      const policy: ThreadPolicy = {
-        threads: maxThreads,
-        minFlops: MIN_THREADED_FLOPS,
-        tuner: new ThreadTuner(),
-      };
-      k = createWasmKernels(engine, policy);
-    } else {
-      k = createWasmKernels(new WasmEngine(level));
-    }
+    if (shared && threadsSupported()) k = threadedKernels(level);
+    k ??= createWasmKernels(new WasmEngine(level));
     engines.set(level, k);
   }
   return k;
+}
+
+/**
+ * Kernels over a shared memory that worker threads can join (they start on the first big call),
+ * or undefined when the shared memory cannot be had (e.g. no address space for its maximum).
+ */
+function threadedKernels(level: SimdLevel): Kernels | undefined {
+  let engine: WasmEngine;
+  try {
+    engine = new WasmEngine(level, WasmEngine.sharedMemory());
+  } catch {
+    return undefined;
+  }
+  engine.attachPool(new ThreadPool(gemmModule(level, true), engine.memory));
+  const policy: ThreadPolicy = {
+    threads: maxThreads,
+    minFlops: MIN_THREADED_FLOPS,
+    tuner: new ThreadTuner(),
+  };
+  return createWasmKernels(engine, policy);
 }
 
 function pick(name: BackendName): Kernels {

@@ -161,6 +161,22 @@ describe('ThreadPool', () => {
     pool.close();
   });
 
+  it('runs on the caller alone when workers cannot be started', () => {
+    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
+    let attempts = 0;
+    const pool = new ThreadPool(gemmModule('simd', true), engine.memory, () => {
+      attempts++;
+      throw new Error('no workers here');
+    });
+    engine.attachPool(pool);
+    const kern = createWasmKernels(engine, { threads: () => 4, minFlops: 0 });
+    checkMatmul(kern, plain(40, 40, 40, 11));
+    checkMatmul(kern, plain(40, 40, 40, 12));
+    expect(engine.lastThreads).toBe(1);
+    expect(attempts).toBe(1);
+    pool.close();
+  });
+
   it('reports a worker failure instead of returning a wrong result', async () => {
     const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
     const pool = new ThreadPool(gemmModule('simd', true), engine.memory);

@@ -203,6 +203,7 @@ export class ThreadPool implements GemmPool {
   private readonly memory: WebAssembly.Memory;
   private readonly spawn: Spawn;
   private closed = false;
+  private spawnFailed = false;
   private tag = 0;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, spawn?: Spawn) {
@@ -221,7 +222,7 @@ export class ThreadPool implements GemmPool {
   /** Starts workers up to `count` (never more than MAX_WORKERS); they become usable once ready. */
   grow(count: number): void {
     const target = Math.min(count, MAX_WORKERS);
-    while (!this.closed && this.handles.length < target) {
+    while (!this.closed && !this.spawnFailed && this.handles.length < target) {
       const index = this.handles.length + 1;
       const data: WorkerData = {
         module: this.module,
@@ -229,7 +230,13 @@ export class ThreadPool implements GemmPool {
         control: this.control,
         index,
       };
-      this.handles.push(this.spawn(data, () => Atomics.store(this.c, READY + index, 0)));
+      try {
+        this.handles.push(this.spawn(data, () => Atomics.store(this.c, READY + index, 0)));
+      } catch {
+        // A runtime that has the APIs but cannot start this worker (a sandbox, a policy):
+        // stay with the workers there are, possibly none, and stop trying.
+        this.spawnFailed = true;
+      }
     }
   }
 
