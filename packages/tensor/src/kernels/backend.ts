@@ -5,7 +5,7 @@ import { ThreadTuner } from './thread-tuner.js';
 import { createWasmKernels, type ThreadPolicy, WasmEngine } from './wasm.js';
 import {
   bestSimdLevel,
-  gemmModule,
+  kernelModule,
   probeWasm,
   type SimdLevel,
   type WasmSupport,
@@ -99,7 +99,7 @@ function threadedKernels(level: SimdLevel): Kernels | undefined {
   } catch {
     return undefined;
   }
-  engine.attachPool(new ThreadPool(gemmModule(level, true), engine.memory));
+  engine.attachPool(new ThreadPool(kernelModule(level, true), engine.memory));
   const policy: ThreadPolicy = {
     threads: maxThreads,
     minFlops: MIN_THREADED_FLOPS,

@@ -5,7 +5,7 @@ import { checkMatmul, edgeShapes, type MatmulCase, matmulCases } from './kernel-
 import { ThreadPool, threadsSupported } from './thread-pool.js';
 import { ThreadTuner } from './thread-tuner.js';
 import { type Block, createWasmKernels, type ThreadPolicy, WasmEngine } from './wasm.js';
-import { gemmModule, probeWasm, type SimdLevel } from './wasm-module.js';
+import { kernelModule, probeWasm, type SimdLevel } from './wasm-module.js';
 
 if (!probeWasm().relaxedSimd) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const support = probeWasm();
@@ -39,7 +39,7 @@ describe.each([
   beforeAll(async () => {
     if (!available) return;
     engine = new WasmEngine(level, WasmEngine.sharedMemory());
-    pool = new ThreadPool(gemmModule(level, true), engine.memory);
+    pool = new ThreadPool(kernelModule(level, true), engine.memory);
     engine.attachPool(pool);
     await pool.whenReady(2);
   });
@@ -149,7 +149,7 @@ describe('ThreadPool', () => {
     const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
     let spawned = 0;
     // A spawner whose workers never start: the pool must not wait for them.
-    const pool = new ThreadPool(gemmModule('simd', true), engine.memory, () => {
+    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, () => {
       spawned++;
       return { stop: () => undefined };
     });
@@ -164,7 +164,7 @@ describe('ThreadPool', () => {
   it('runs on the caller alone when workers cannot be started', () => {
     const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
     let attempts = 0;
-    const pool = new ThreadPool(gemmModule('simd', true), engine.memory, () => {
+    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, () => {
       attempts++;
       throw new Error('no workers here');
     });
@@ -179,7 +179,7 @@ describe('ThreadPool', () => {
 
   it('reports a worker failure instead of returning a wrong result', async () => {
     const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
-    const pool = new ThreadPool(gemmModule('simd', true), engine.memory);
+    const pool = new ThreadPool(kernelModule('simd', true), engine.memory);
     engine.attachPool(pool);
     await pool.whenReady(1);
     const job = { ...plain(8, 8, 1, 0), a: 0, b: 0, c: 0, accumulate: true };

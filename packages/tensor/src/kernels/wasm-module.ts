@@ -80,8 +80,8 @@ function bytesOf(level: SimdLevel, shared: boolean): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The compiled module for a variant (compiled once, synchronously: it is ~2 KB). */
-export function gemmModule(level: SimdLevel, shared: boolean): WebAssembly.Module {
+/** The compiled kernel module for a variant (compiled once, synchronously: it is ~3 KB). */
+export function kernelModule(level: SimdLevel, shared: boolean): WebAssembly.Module {
   const key = `${level}/${shared}`;
   let mod = compiled.get(key);
   if (mod === undefined) {

@@ -4,7 +4,7 @@ import { jsAdam } from './js-adam.js';
 import { jsMatmul } from './js-matmul.js';
 import type { AdamCoefficients, Kernels } from './kernels.js';
 import type { ThreadTuner } from './thread-tuner.js';
-import { gemmModule, type ModuleExports, type SimdLevel } from './wasm-module.js';
+import { kernelModule, type ModuleExports, type SimdLevel } from './wasm-module.js';
 
 const PAGE = 65536;
 const ALIGN = 64;
@@ -70,12 +70,8 @@ export interface ThreadPolicy {
  * when m ≥ n (each part re-packs B), columns otherwise (each part re-packs A). Block edges fall on
  * multiples of the register tile (4 rows, 8 columns). Parts that would be empty are dropped.
  */
-export function splitWork(
-  m: number,
-  n: number,
-  parts: number,
-): Array<[number, number, number, number]> {
-  const out: Array<[number, number, number, number]> = [];
+export function splitWork(m: number, n: number, parts: number): Block[] {
+  const out: Block[] = [];
   const byRows = m >= n;
   const len = byRows ? m : n;
   const unit = byRows ? 4 : 8;
@@ -91,9 +87,9 @@ export function splitWork(
 }
 
 /**
- * One instance of the matmul module with its linear memory. Operands are copied into the memory
- * (grown on demand, never shrunk), multiplied there and the result copied out, so callers keep
- * ordinary typed arrays. With a `pool`, the memory is a shared `WebAssembly.Memory` that the
+ * One instance of the kernel module (matmul and the fused Adam step) with its linear memory.
+ * Operands are copied into the memory (grown on demand, never shrunk), computed on there and the
+ * results copied out, so callers keep ordinary typed arrays. With a `pool`, the memory is a shared `WebAssembly.Memory` that the
  * workers' instances import, and large products are split across them.
  */
 export class WasmEngine {
@@ -113,7 +109,7 @@ export class WasmEngine {
     this.level = level;
     const shared = memory !== undefined;
     const instance = new WebAssembly.Instance(
-      gemmModule(level, shared),
+      kernelModule(level, shared),
       shared ? { env: { memory } } : {},
     );
     this.exports = instance.exports as unknown as ModuleExports;
