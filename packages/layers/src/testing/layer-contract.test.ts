@@ -3,7 +3,7 @@ import { createParameter, type createRng } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import type { BackwardOptions, ForwardContext, TensorStateDict } from '../layer.js';
 import { Linear } from '../linear.js';
-import { ContractError, runChecks } from './contract-check.js';
+import { ContractError, runChecks } from './index.js';
 import { layerContract } from './layer-contract.js';
 
 // The suite must catch broken layers, not only pass good ones: each variant below breaks one

@@ -1,8 +1,7 @@
 import type { FloatDType, Parameter, Rng, Shape, Tensor } from '@nabla/tensor';
 import { createRng, formatShape, normal, shapesEqual } from '@nabla/tensor';
-import { gradCheck } from '@nabla/tensor/testing';
+import { type ContractCheck, ContractError, gradCheck } from '@nabla/tensor/testing';
 import type { ForwardContext, Layer, TensorStateDict } from '../layer.js';
-import { type ContractCheck, ContractError } from './contract-check.js';
 
 export interface LayerContractOptions {
   /**

@@ -3,7 +3,7 @@ import { normal } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import type { LossOutput } from '../loss.js';
 import { MeanSquaredError, mse } from '../mse.js';
-import { ContractError, runChecks } from './contract-check.js';
+import { ContractError, runChecks } from './index.js';
 import { lossContract } from './loss-contract.js';
 
 // The suite must catch broken losses, not only pass good ones.

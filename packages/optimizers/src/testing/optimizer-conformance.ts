@@ -9,12 +9,13 @@ import type {
   StateValue,
 } from '@nabla/tensor';
 import { allocate, createRng, randomNormal, Tensor } from '@nabla/tensor';
+import { type ContractCheck, ContractError } from '@nabla/tensor/testing';
 
-/** One check of the optimizer contract: `run()` throws an Error explaining what broke. */
-export interface ConformanceCheck {
-  readonly name: string;
-  readonly run: () => void;
-}
+/**
+ * One check of the optimizer contract: `run()` throws a `ContractError` explaining what broke.
+ * The same type as `ContractCheck` in `@nabla/tensor/testing`, so `runChecks` runs these too.
+ */
+export type ConformanceCheck = ContractCheck;
 
 export interface OptimizerConformanceOptions {
   /** Options passed to the factory for the runs (default: none, the optimizer's own defaults). */
@@ -107,7 +108,7 @@ function train(
 }
 
 function fail(message: string): never {
-  throw new Error(message);
+  throw new ContractError(message);
 }
 
 function firstDifference(a: FloatArray, b: FloatArray): number {
