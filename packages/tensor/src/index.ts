@@ -53,6 +53,8 @@ export type { MatmulOptions } from './ops/matmul.js';
 export { matmul } from './ops/matmul.js';
 export type { ReduceOptions } from './ops/reduce.js';
 export { argmax, max, mean, min, sum } from './ops/reduce.js';
+export type { SoftmaxOptions } from './ops/softmax.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
 export { transpose } from './ops/transpose.js';
 export { abs, exp, log, neg, sqrt } from './ops/unary.js';
 export { where } from './ops/where.js';
