@@ -1,5 +1,5 @@
 import type { FloatArray, FloatDType, Parameter, Tensor } from '@nabla/tensor';
-import { ShapeError } from '@nabla/tensor';
+import { ShapeError, softmax } from '@nabla/tensor';
 import { assertFloat, assertGradOut, lastForward } from './checks.js';
 import type { ForwardContext, Layer, TensorStateDict } from './layer.js';
 import { ReusableBuffer } from './reusable-buffer.js';
@@ -22,9 +22,7 @@ export class Softmax<D extends FloatDType = FloatDType> implements Layer<D> {
   forward(x: Tensor<D>, _ctx: ForwardContext): Tensor<D> {
     assertFloat(this.name, 'input', x);
     if (x.rank < 1) throw new ShapeError(`${this.name}: expected at least one axis, got a scalar`);
-    const cols = x.shape[x.rank - 1] as number;
-    const y = this.out.like(x);
-    softmaxRows(x.data, y.data, cols === 0 ? 0 : x.size / cols, cols);
+    const y = softmax(x, { out: this.out.like(x) });
     this.output = y;
     return y;
   }
@@ -48,26 +46,6 @@ export class Softmax<D extends FloatDType = FloatDType> implements Layer<D> {
 
   loadStateDict(state: TensorStateDict): void {
     loadParameterState(this.name, [], state);
-  }
-}
-
-/** y[i, :] = softmax(x[i, :]) for each of the n rows (row maximum subtracted first). */
-export function softmaxRows(x: FloatArray, y: FloatArray, n: number, c: number): void {
-  for (let i = 0; i < n; i++) {
-    const row = i * c;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < c; j++) {
-      const v = x[row + j] as number;
-      if (v > max) max = v;
-    }
-    let sum = 0;
-    for (let j = 0; j < c; j++) {
-      const e = Math.exp((x[row + j] as number) - max);
-      y[row + j] = e;
-      sum += e;
-    }
-    const inv = 1 / sum;
-    for (let j = 0; j < c; j++) y[row + j] = (y[row + j] as number) * inv;
   }
 }
 
