@@ -1,14 +1,8 @@
 import { createParameter, Tensor } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import { Adagrad, type AdagradOptions } from './adagrad.js';
-import {
-  type ReferenceStep,
-  runOptimizer,
-  runReference,
-  totalMovement,
-  trajectoryError,
-} from './test-harness.js';
-import { optimizerConformance } from './testing/index.js';
+import { describeReferenceRuns } from './reference-suite.js';
+import type { ReferenceStep } from './test-harness.js';
 
 /** torch.optim.Adagrad as its documentation writes it, in float64 over plain arrays. */
 function adagradReference(options: AdagradOptions): ReferenceStep {
@@ -42,28 +36,7 @@ const CONFIGS: [string, AdagradOptions][] = [
 ];
 
 describe('Adagrad', () => {
-  describe.each(CONFIGS)('%s', (_label, options) => {
-    it('matches the documented update over 100 steps in float64 (relative error < 1e-6)', () => {
-      const actual = runOptimizer((p) => new Adagrad(p, options), 'float64');
-      const expected = runReference(adagradReference(options));
-      expect(totalMovement(expected)).toBeGreaterThan(0.05);
-      const error = trajectoryError(actual, expected);
-      expect(error.relative, error.where).toBeLessThan(1e-6);
-    });
-
-    it('tracks the float64 reference with float32 parameters', () => {
-      const actual = runOptimizer((p) => new Adagrad(p, options), 'float32');
-      const expected = runReference(adagradReference(options), 'float32');
-      const error = trajectoryError(actual, expected, 1);
-      expect(error.relative, error.where).toBeLessThan(1e-5);
-    });
-
-    describe('conformance', () => {
-      for (const check of optimizerConformance((p, o) => new Adagrad(p, { ...options, ...o }))) {
-        it(check.name, check.run);
-      }
-    });
-  });
+  describeReferenceRuns(CONFIGS, (p, options) => new Adagrad(p, options), adagradReference);
 
   it('starts the accumulator at initialAccumulatorValue, visible in the state dict', () => {
     const p = [createParameter('w', new Tensor('float64', new Float64Array(3), [3]))];

@@ -1,14 +1,8 @@
 import { createParameter, Tensor } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import { Adam, type AdamOptions } from './adam.js';
-import {
-  type ReferenceStep,
-  runOptimizer,
-  runReference,
-  totalMovement,
-  trajectoryError,
-} from './test-harness.js';
-import { optimizerConformance } from './testing/index.js';
+import { describeReferenceRuns } from './reference-suite.js';
+import type { ReferenceStep } from './test-harness.js';
 
 /** torch.optim.Adam as its documentation writes it, in float64 over plain arrays. */
 function adamReference(options: AdamOptions): ReferenceStep {
@@ -57,28 +51,7 @@ const CONFIGS: [string, AdamOptions][] = [
 ];
 
 describe('Adam', () => {
-  describe.each(CONFIGS)('%s', (_label, options) => {
-    it('matches the documented update over 100 steps in float64 (relative error < 1e-6)', () => {
-      const actual = runOptimizer((p) => new Adam(p, options), 'float64');
-      const expected = runReference(adamReference(options));
-      expect(totalMovement(expected)).toBeGreaterThan(0.05);
-      const error = trajectoryError(actual, expected);
-      expect(error.relative, error.where).toBeLessThan(1e-6);
-    });
-
-    it('tracks the float64 reference with float32 parameters', () => {
-      const actual = runOptimizer((p) => new Adam(p, options), 'float32');
-      const expected = runReference(adamReference(options), 'float32');
-      const error = trajectoryError(actual, expected, 1);
-      expect(error.relative, error.where).toBeLessThan(1e-5);
-    });
-
-    describe('conformance', () => {
-      for (const check of optimizerConformance((p, o) => new Adam(p, { ...options, ...o }))) {
-        it(check.name, check.run);
-      }
-    });
-  });
+  describeReferenceRuns(CONFIGS, (p, options) => new Adam(p, options), adamReference);
 
   it('moves every parameter by about lr on the first step (bias correction)', () => {
     const p = createParameter('w', new Tensor('float64', Float64Array.of(0, 0, 0), [3]));

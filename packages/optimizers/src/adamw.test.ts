@@ -2,14 +2,8 @@ import { createParameter, Tensor } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import { Adam } from './adam.js';
 import { AdamW, type AdamWOptions } from './adamw.js';
-import {
-  type ReferenceStep,
-  runOptimizer,
-  runReference,
-  totalMovement,
-  trajectoryError,
-} from './test-harness.js';
-import { optimizerConformance } from './testing/index.js';
+import { describeReferenceRuns } from './reference-suite.js';
+import type { ReferenceStep } from './test-harness.js';
 
 /** torch.optim.AdamW as its documentation writes it, in float64 over plain arrays. */
 function adamwReference(options: AdamWOptions): ReferenceStep {
@@ -54,28 +48,7 @@ const CONFIGS: [string, AdamWOptions][] = [
 ];
 
 describe('AdamW', () => {
-  describe.each(CONFIGS)('%s', (_label, options) => {
-    it('matches the documented update over 100 steps in float64 (relative error < 1e-6)', () => {
-      const actual = runOptimizer((p) => new AdamW(p, options), 'float64');
-      const expected = runReference(adamwReference(options));
-      expect(totalMovement(expected)).toBeGreaterThan(0.05);
-      const error = trajectoryError(actual, expected);
-      expect(error.relative, error.where).toBeLessThan(1e-6);
-    });
-
-    it('tracks the float64 reference with float32 parameters', () => {
-      const actual = runOptimizer((p) => new AdamW(p, options), 'float32');
-      const expected = runReference(adamwReference(options), 'float32');
-      const error = trajectoryError(actual, expected, 1);
-      expect(error.relative, error.where).toBeLessThan(1e-5);
-    });
-
-    describe('conformance', () => {
-      for (const check of optimizerConformance((p, o) => new AdamW(p, { ...options, ...o }))) {
-        it(check.name, check.run);
-      }
-    });
-  });
+  describeReferenceRuns(CONFIGS, (p, options) => new AdamW(p, options), adamwReference);
 
   it('decays the weights even where the gradient is zero, unlike Adam with L2', () => {
     const make = () => createParameter('w', new Tensor('float64', Float64Array.of(2), [1]));

@@ -1,14 +1,8 @@
 import { createParameter, Tensor } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
+import { describeReferenceRuns } from './reference-suite.js';
 import { RMSprop, type RMSpropOptions } from './rmsprop.js';
-import {
-  type ReferenceStep,
-  runOptimizer,
-  runReference,
-  totalMovement,
-  trajectoryError,
-} from './test-harness.js';
-import { optimizerConformance } from './testing/index.js';
+import type { ReferenceStep } from './test-harness.js';
 
 /** torch.optim.RMSprop as its documentation writes it, in float64 over plain arrays. */
 function rmspropReference(options: RMSpropOptions): ReferenceStep {
@@ -59,28 +53,7 @@ const CONFIGS: [string, RMSpropOptions][] = [
 ];
 
 describe('RMSprop', () => {
-  describe.each(CONFIGS)('%s', (_label, options) => {
-    it('matches the documented update over 100 steps in float64 (relative error < 1e-6)', () => {
-      const actual = runOptimizer((p) => new RMSprop(p, options), 'float64');
-      const expected = runReference(rmspropReference(options));
-      expect(totalMovement(expected)).toBeGreaterThan(0.05);
-      const error = trajectoryError(actual, expected);
-      expect(error.relative, error.where).toBeLessThan(1e-6);
-    });
-
-    it('tracks the float64 reference with float32 parameters', () => {
-      const actual = runOptimizer((p) => new RMSprop(p, options), 'float32');
-      const expected = runReference(rmspropReference(options), 'float32');
-      const error = trajectoryError(actual, expected, 1);
-      expect(error.relative, error.where).toBeLessThan(1e-5);
-    });
-
-    describe('conformance', () => {
-      for (const check of optimizerConformance((p, o) => new RMSprop(p, { ...options, ...o }))) {
-        it(check.name, check.run);
-      }
-    });
-  });
+  describeReferenceRuns(CONFIGS, (p, options) => new RMSprop(p, options), rmspropReference);
 
   it('stays finite where the centered variance rounds below zero (the unclamped rule gives NaN)', () => {
     // With a constant gradient v − ḡ² = (1 − a)·aᵗ·g² → 0; for a = 0.5, g = 0.7 float64 rounding

@@ -1,14 +1,8 @@
 import { createParameter, Tensor } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
+import { describeReferenceRuns } from './reference-suite.js';
 import { SGD, type SGDOptions } from './sgd.js';
-import {
-  type ReferenceStep,
-  runOptimizer,
-  runReference,
-  totalMovement,
-  trajectoryError,
-} from './test-harness.js';
-import { optimizerConformance } from './testing/index.js';
+import type { ReferenceStep } from './test-harness.js';
 
 /** torch.optim.SGD as its documentation writes it, in float64 over plain arrays. */
 function sgdReference(options: SGDOptions): ReferenceStep {
@@ -51,28 +45,7 @@ const CONFIGS: [string, SGDOptions][] = [
 ];
 
 describe('SGD', () => {
-  describe.each(CONFIGS)('%s', (_label, options) => {
-    it('matches the documented update over 100 steps in float64 (relative error < 1e-6)', () => {
-      const actual = runOptimizer((p) => new SGD(p, options), 'float64');
-      const expected = runReference(sgdReference(options));
-      expect(totalMovement(expected)).toBeGreaterThan(0.05);
-      const error = trajectoryError(actual, expected);
-      expect(error.relative, error.where).toBeLessThan(1e-6);
-    });
-
-    it('tracks the float64 reference with float32 parameters', () => {
-      const actual = runOptimizer((p) => new SGD(p, options), 'float32');
-      const expected = runReference(sgdReference(options), 'float32');
-      const error = trajectoryError(actual, expected, 1);
-      expect(error.relative, error.where).toBeLessThan(1e-5);
-    });
-
-    describe('conformance', () => {
-      for (const check of optimizerConformance((p, o) => new SGD(p, { ...options, ...o }))) {
-        it(check.name, check.run);
-      }
-    });
-  });
+  describeReferenceRuns(CONFIGS, (p, options) => new SGD(p, options), sgdReference);
 
   it("is the paper's rule θ ← θ − 0.01·∇θ by default", () => {
     const p = createParameter('w', new Tensor('float64', Float64Array.of(1, -2, 0.5), [3]));
