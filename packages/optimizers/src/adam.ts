@@ -22,9 +22,9 @@ export type AdamHyperparameters = {
   readonly amsgrad: boolean;
 };
 
-export const ADAM_OPTION_NAMES = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'] as const;
+const ADAM_OPTION_NAMES = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'] as const;
 
-export function parseAdamOptions(
+function parseAdamOptions(
   owner: string,
   raw: Readonly<Record<string, unknown>>,
   defaultWeightDecay: number,
@@ -37,15 +37,11 @@ export function parseAdamOptions(
   };
 }
 
-export function adamBufferNames(options: AdamHyperparameters): readonly string[] {
-  return options.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
-}
-
 /**
  * One Adam step for one parameter. `decoupled` selects AdamW's weight decay
  * (θ ← θ − αλθ before the update) instead of Adam's L2 term (g ← g + λθ).
  */
-export function adamUpdate(
+function adamUpdate(
   value: FloatArray,
   grad: FloatArray,
   buffers: ParameterBuffers,
@@ -82,29 +78,36 @@ export function adamUpdate(
 }
 
 /**
- * Adam (Kingma & Ba), as `torch.optim.Adam` documents it, for step t = 1, 2, ...:
- *
- *     g ← ∇θ + λθ                       (if weightDecay λ ≠ 0)
- *     m ← β1 m + (1 − β1) g
- *     v ← β2 v + (1 − β2) g²
- *     v̂max ← max(v̂max, v)               (if amsgrad; then v̂max replaces v below)
- *     θ ← θ − α (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
+ * Adam and AdamW are one algorithm that differs only in how weight decay enters and in its
+ * default; this holds everything else (options, buffers, the update). Internal: not exported
+ * from the package.
  */
-export class Adam extends BaseOptimizer<AdamHyperparameters> {
-  constructor(parameters: readonly Parameter[], options?: AdamOptions) {
-    const raw = checkOptions('Adam', options, ADAM_OPTION_NAMES);
-    super('Adam', parameters, raw.lr ?? 1e-3, parseAdamOptions('Adam', raw, 0));
+export abstract class AdamFamily extends BaseOptimizer<AdamHyperparameters> {
+  /** AdamW's θ ← θ − αλθ (true) or Adam's g ← g + λθ (false). */
+  private readonly decoupled: boolean;
+  private readonly defaultWeightDecay: number;
+
+  protected constructor(
+    kind: string,
+    parameters: readonly Parameter[],
+    options: AdamOptions | undefined,
+    weightDecay: { readonly decoupled: boolean; readonly default: number },
+  ) {
+    const raw = checkOptions(kind, options, ADAM_OPTION_NAMES);
+    super(kind, parameters, raw.lr ?? 1e-3, parseAdamOptions(kind, raw, weightDecay.default));
+    this.decoupled = weightDecay.decoupled;
+    this.defaultWeightDecay = weightDecay.default;
   }
 
   protected bufferNames(options: AdamHyperparameters): readonly string[] {
-    return adamBufferNames(options);
+    return options.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
   }
 
   protected parseOptions(
     owner: string,
     raw: Readonly<Record<string, unknown>>,
   ): AdamHyperparameters {
-    return parseAdamOptions(owner, raw, 0);
+    return parseAdamOptions(owner, raw, this.defaultWeightDecay);
   }
 
   protected update(
@@ -114,6 +117,21 @@ export class Adam extends BaseOptimizer<AdamHyperparameters> {
     lr: number,
     t: number,
   ): void {
-    adamUpdate(value, grad, buffers, lr, t, this.options, false);
+    adamUpdate(value, grad, buffers, lr, t, this.options, this.decoupled);
+  }
+}
+
+/**
+ * Adam (Kingma & Ba), as `torch.optim.Adam` documents it, for step t = 1, 2, ...:
+ *
+ *     g ← ∇θ + λθ                       (if weightDecay λ ≠ 0)
+ *     m ← β1 m + (1 − β1) g
+ *     v ← β2 v + (1 − β2) g²
+ *     v̂max ← max(v̂max, v)               (if amsgrad; then v̂max replaces v below)
+ *     θ ← θ − α (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
+ */
+export class Adam extends AdamFamily {
+  constructor(parameters: readonly Parameter[], options?: AdamOptions) {
+    super('Adam', parameters, options, { decoupled: false, default: 0 });
   }
 }
