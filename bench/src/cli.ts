@@ -3,8 +3,9 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getThreads } from '@nabla/tensor';
+import { heapTable, runHeap } from './heap.js';
 import { matmulTable, runMatmul } from './matmul.js';
-import { loadTrainingData } from './mnist.js';
+import { loadTrainingData, type TrainingData } from './mnist.js';
 import type { BenchRecord } from './record.js';
 import type { TimingOptions } from './timing.js';
 import { measureTraining, referenceTable, trainingTable } from './training.js';
@@ -13,7 +14,7 @@ import { nablaRunner } from './training-nabla.js';
 import type { RunnerFactory } from './training-runner.js';
 import { tfjsFitRunner, tfjsLoopRunner } from './training-tfjs.js';
 
-const BENCHES = ['matmul', 'train-a', 'train-b'] as const;
+const BENCHES = ['matmul', 'train-a', 'train-b', 'heap'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const USAGE = `Usage: pnpm bench [--quick] [--only NAME]... [--json FILE]
@@ -75,6 +76,15 @@ async function main(): Promise<void> {
     console.log(`\n${matmulTable(measured)}\n`);
   }
 
+  let data: TrainingData | undefined;
+  const trainingData = async (): Promise<TrainingData> => {
+    if (data === undefined) {
+      log('loading MNIST');
+      data = await loadTrainingData();
+    }
+    return data;
+  };
+
   const configs = TRAINING_CONFIGS.filter((c) => (args.only as string[]).includes(c.bench));
   if (configs.length > 0) {
     const budget: TrainingBudget = args.quick
@@ -96,8 +106,7 @@ async function main(): Promise<void> {
           subsetSeconds: 20,
           maxSamples: 0,
         };
-    log('training: loading MNIST');
-    const data = await loadTrainingData();
+    const data = await trainingData();
     const systems: RunnerFactory[] = [
       nablaRunner('auto'),
       ...(getThreads() > 1 ? [nablaRunner(1)] : []),
@@ -113,6 +122,12 @@ async function main(): Promise<void> {
     }
     records.push(...measured);
     console.log(`\n${trainingTable(configs, measured)}\n\n${referenceTable()}\n`);
+  }
+
+  if (args.only.includes('heap')) {
+    const measured = runHeap(await trainingData(), 3, args.quick ? 300 : 1_000);
+    records.push(...measured);
+    console.log(`\n${heapTable(measured)}\n`);
   }
 
   if (args.json !== undefined) {
