@@ -136,7 +136,7 @@ export function backendName(): string {
  * Sets how many threads a large float32 matmul may use with the wasm backends (the calling thread
  * included): a whole number from 1 (never split) to 64, or `auto` for the number of cores (at most 8).
  * Worker threads start lazily, on the first product large enough to split, and a size of product
- * is split only while its measured timings show that threads are faster (see KERNELS.md).
+ * is split only while its measured timings show that threads are faster (see the README, "Kernels").
  */
 export function setThreads(count: number | 'auto'): void {
   if (count === 'auto') {
