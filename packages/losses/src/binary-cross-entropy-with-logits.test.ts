@@ -47,5 +47,11 @@ describe('binaryCrossEntropyWithLogits', () => {
     expect(() => new BinaryCrossEntropyWithLogits().compute(zeros([2, 1]), zeros([2]))).toThrow(
       'binaryCrossEntropyWithLogits: target has shape [2] but the input has [2,1]',
     );
+    expect(() => binaryCrossEntropyWithLogits(zeros([0]), zeros([0]))).toThrow(
+      'binaryCrossEntropyWithLogits: the input is empty; the mean is undefined',
+    );
+    expect(() => binaryCrossEntropyWithLogits(zeros([1], 'int32') as never, zeros([1]))).toThrow(
+      'binaryCrossEntropyWithLogits: logits must be a float32 or float64 tensor, got int32 [1]',
+    );
   });
 });

@@ -1,6 +1,5 @@
 import type { FloatArray, FloatDType, Tensor } from '@nabla/tensor';
-import { ShapeError } from '@nabla/tensor';
-import { assertFinite, assertFloat, assertSameShape, outputLike, positionOf } from './checks.js';
+import { assertElementwiseOperands, outputLike, positionOf } from './checks.js';
 import { GradBuffer } from './grad-buffer.js';
 import type { Loss, LossOutput } from './loss.js';
 
@@ -26,11 +25,7 @@ export function binaryCrossEntropyWithLogits<D extends FloatDType>(
 }
 
 function checkOperands(logits: Tensor, target: Tensor): void {
-  assertFloat(NAME, 'logits', logits);
-  assertFloat(NAME, 'target', target);
-  assertSameShape(NAME, logits, target);
-  if (logits.size === 0) throw new ShapeError(`${NAME}: the input is empty; the mean is undefined`);
-  assertFinite(NAME, 'logits', logits);
+  assertElementwiseOperands(NAME, 'logits', logits, target);
   const t = target.data;
   for (let i = 0; i < t.length; i++) {
     const v = t[i] as number;

@@ -71,6 +71,24 @@ export function assertSameShape(loss: string, input: Tensor, target: Tensor): vo
 }
 
 /**
+ * The checks every element-wise loss (`mse`, `binaryCrossEntropyWithLogits`) makes: a float
+ * input (called `what` in messages) and float target of the same shape, the input non-empty
+ * and finite. What the target's values must be is the loss's own check.
+ */
+export function assertElementwiseOperands(
+  loss: string,
+  what: string,
+  input: Tensor,
+  target: Tensor,
+): void {
+  assertFloat(loss, what, input);
+  assertFloat(loss, 'target', target);
+  assertSameShape(loss, input, target);
+  if (input.size === 0) throw new ShapeError(`${loss}: the input is empty; the mean is undefined`);
+  assertFinite(loss, what, input);
+}
+
+/**
  * Checks a class target against [m, C] scores: labels must be int32 [m] in [0, C); one-hot or
  * probability rows must be float [m, C], non-negative, each summing to 1 (±1e-3). Returns
  * whether the target is labels.

@@ -54,6 +54,12 @@ describe('mse', () => {
       'mse: input must be finite, found NaN at [1] of [2]',
     );
     expect(() => mse(zeros([0]), zeros([0]))).toThrow('mse: the input is empty');
+    expect(() => mse(zeros([2]), tensor([0, Number.POSITIVE_INFINITY]))).toThrow(
+      'mse: target must be finite, found Infinity at [1] of [2]',
+    );
+    expect(() => mse(zeros([2]), zeros([2], 'int32') as never)).toThrow(
+      'mse: target must be a float32 or float64 tensor, got int32 [2]',
+    );
   });
 
   it('reuses its gradient buffer', () => {

@@ -1,6 +1,5 @@
 import type { FloatArray, FloatDType, Tensor } from '@nabla/tensor';
-import { ShapeError } from '@nabla/tensor';
-import { assertFinite, assertFloat, assertSameShape, outputLike } from './checks.js';
+import { assertElementwiseOperands, assertFinite, outputLike } from './checks.js';
 import { GradBuffer } from './grad-buffer.js';
 import type { Loss, LossOutput } from './loss.js';
 
@@ -24,12 +23,8 @@ export function mse<D extends FloatDType>(
   return { loss: mseKernel(input.data, target.data, grad.data), grad };
 }
 
-function checkOperands(input: Tensor, target: Tensor): void {
-  assertFloat(NAME, 'input', input);
-  assertFloat(NAME, 'target', target);
-  assertSameShape(NAME, input, target);
-  if (input.size === 0) throw new ShapeError(`${NAME}: the input is empty; the mean is undefined`);
-  assertFinite(NAME, 'input', input);
+function checkOperands(input: Tensor, target: Tensor<FloatDType>): void {
+  assertElementwiseOperands(NAME, 'input', input, target);
   assertFinite(NAME, 'target', target);
 }
 
