@@ -1,4 +1,5 @@
-import type { FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
+import type { AdamCoefficients, FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
+import { fusedAdamUpdate } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkBetas, checkBoolean, checkNonNegative, checkOptions } from './validate.js';
 
@@ -37,6 +38,9 @@ function parseAdamOptions(
   };
 }
 
+/** Float32 parameters at least this long use the fused kernel; shorter ones the loop below. */
+const MIN_WASM_ADAM_LENGTH = 256;
+
 /**
  * One Adam step for one parameter. `decoupled` selects AdamW's weight decay
  * (θ ← θ − αλθ before the update) instead of Adam's L2 term (g ← g + λθ).
@@ -49,6 +53,7 @@ function adamUpdate(
   t: number,
   options: AdamHyperparameters,
   decoupled: boolean,
+  coefficients: AdamCoefficients,
 ): void {
   const b1 = options.betas[0];
   const b2 = options.betas[1];
@@ -62,6 +67,20 @@ function adamUpdate(
   const l2 = decoupled ? 0 : wd;
   const shrink = decoupled ? 1 - lr * wd : 1;
   const n = value.length;
+  if (value instanceof Float32Array && n >= MIN_WASM_ADAM_LENGTH) {
+    // float32 weights: one fused pass on the tensor core's kernel (wasm SIMD where available),
+    // within float32 rounding of the loop below.
+    const c = coefficients;
+    c.stepSize = stepSize;
+    c.beta1 = b1;
+    c.beta2 = b2;
+    c.bc2Sqrt = bc2Sqrt;
+    c.eps = eps;
+    c.l2 = l2;
+    c.shrink = shrink;
+    fusedAdamUpdate(value, grad, m, v, amsgrad ? vMax : undefined, c);
+    return;
+  }
   for (let j = 0; j < n; j++) {
     let theta = value[j] as number;
     if (shrink !== 1) theta *= shrink;
@@ -86,6 +105,16 @@ export abstract class AdamFamily extends BaseOptimizer<AdamHyperparameters> {
   /** AdamW's θ ← θ − αλθ (true) or Adam's g ← g + λθ (false). */
   private readonly decoupled: boolean;
   private readonly defaultWeightDecay: number;
+  /** Scratch for the fused kernel's coefficients, rewritten every step (no allocation per step). */
+  private readonly coefficients: AdamCoefficients = {
+    stepSize: 0,
+    beta1: 0,
+    beta2: 0,
+    bc2Sqrt: 1,
+    eps: 0,
+    l2: 0,
+    shrink: 1,
+  };
 
   protected constructor(
     kind: string,
@@ -117,7 +146,7 @@ export abstract class AdamFamily extends BaseOptimizer<AdamHyperparameters> {
     lr: number,
     t: number,
   ): void {
-    adamUpdate(value, grad, buffers, lr, t, this.options, this.decoupled);
+    adamUpdate(value, grad, buffers, lr, t, this.options, this.decoupled, this.coefficients);
   }
 }
 
