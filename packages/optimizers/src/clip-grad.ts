@@ -1,7 +1,7 @@
 import type { Parameter } from '@nabla/tensor';
 
 export interface ClipGradNormOptions {
-  /** The p of the p-norm: any number > 0, or `Infinity` for the largest absolute value. Default 2. */
+  /** The p of the p-norm: a number > 0, or `Infinity` for the largest absolute value. Default 2. */
   normType?: number;
   /**
    * Throw when the total norm is NaN or infinite instead of writing NaN into every gradient.
