@@ -205,4 +205,52 @@ describe('ThreadPool', () => {
     expect(engine.lastThreads).toBe(2);
     pool.close();
   });
+
+  it('rejects a negative or non-finite spin time', () => {
+    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
+    const module = kernelModule('simd', true);
+    expect(() => new ThreadPool(module, engine.memory, undefined, -1)).toThrow(/spinMicros/);
+    expect(() => new ThreadPool(module, engine.memory, undefined, Number.NaN)).toThrow(
+      /spinMicros/,
+    );
+  });
+
+  it.each([
+    ['sleep at once', 0],
+    ['spin between calls', 20_000],
+  ])('computes correctly with workers that %s, and they take part', async (_, spinMicros) => {
+    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
+    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, undefined, spinMicros);
+    engine.attachPool(pool);
+    await pool.whenReady(1);
+    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
+    for (let call = 0; call < 40; call++) {
+      checkMatmul(kern, { ...plain(37 + call, 45, 29, 50 + call), transB: call % 2 === 1 });
+      expect(engine.lastThreads).toBe(2);
+    }
+    // Back-to-back calls: a spinning worker is awake for the next one, a sleeping one is woken.
+    const deadline = Date.now() + 10_000;
+    for (let call = 0; pool.blocksDoneBy(1) === 0 && Date.now() < deadline; call++) {
+      checkMatmul(kern, plain(200, 200, 200, 90 + call));
+    }
+    expect(pool.blocksDoneBy(1)).toBeGreaterThan(0);
+    pool.close();
+  });
+
+  it('lets an idle worker sleep once its spin time is over (no core burnt while idle)', async () => {
+    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
+    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, undefined, 20_000);
+    engine.attachPool(pool);
+    await pool.whenReady(1);
+    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
+    checkMatmul(kern, plain(64, 64, 64, 13));
+    // Past the 20 ms of spinning, the worker waits in Atomics.wait: over the next half second the
+    // process uses far less than the half second of CPU a worker polling all along would.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const used = process.cpuUsage(before);
+    expect((used.user + used.system) / 1000).toBeLessThan(250);
+    pool.close();
+  });
 });

@@ -25,9 +25,12 @@ const MAXW = 5; // workers 1..MAXW may take part in the current job
 const WORK = 6; // scratch of thread t: WORK + t·WSTRIDE
 const WSTRIDE = 7;
 const JOB = 8; // a, b, c, m, n, k, transA, transB, accumulate
+const SPIN_US = 17; // microseconds an idle worker polls for the next job before it sleeps
 const READY = 32; // READY + w: worker w is instantiated and waiting
 const STATS = 96; // STATS + w: blocks worker w has computed (ever)
 const BLOCKS = 160; // BLOCKS + 4i: i0, i1, j0, j1 of block i
+/** Default of `ThreadPool`'s `spinMicros`. */
+export const DEFAULT_SPIN_MICROS = 10000;
 /** Workers at most (64 threads in all). */
 export const MAX_WORKERS = 63;
 /** Blocks one call may be split into. */
@@ -43,7 +46,15 @@ function nablaGemmWorker(data) {
   var seen = Atomics.load(c, ${SEQ});
   Atomics.store(c, ${READY} + w, 1);
   for (;;) {
-    Atomics.wait(c, ${SEQ}, seen);
+    // Spin a little before sleeping: the next product of a training step usually comes within
+    // a millisecond, and waking a sleeping thread costs more than a small product on a VM.
+    var until = performance.now() + c[${SPIN_US}] / 1000;
+    for (var n = 0; Atomics.load(c, ${SEQ}) === seen; n++) {
+      if ((n & 255) === 0 && performance.now() > until) {
+        Atomics.wait(c, ${SEQ}, seen);
+        break;
+      }
+    }
     var seq = Atomics.load(c, ${SEQ});
     if (seq === seen) continue;
     seen = seq;
@@ -205,13 +216,31 @@ export class ThreadPool implements GemmPool {
   private closed = false;
   private spawnFailed = false;
   private tag = 0;
+  private readonly spinMicros: number;
 
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, spawn?: Spawn) {
+  constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    spawn?: Spawn,
+    /**
+     * How long (µs) an idle worker keeps polling for the next job before it sleeps in
+     * `Atomics.wait`, and the caller polls for the workers' blocks before it does. Waking a
+     * sleeping thread takes tens to hundreds of µs on a VM (its idle virtual core must be woken
+     * too), as long as a whole small product, while the products of a training step follow each
+     * other within a millisecond or two. 0 sleeps at once.
+     */
+    spinMicros = DEFAULT_SPIN_MICROS,
+  ) {
     const s = spawn ?? platformSpawn();
     if (s === undefined) throw new Error('ThreadPool: this runtime cannot start worker threads');
+    if (!(Number.isFinite(spinMicros) && spinMicros >= 0)) {
+      throw new RangeError(`ThreadPool: spinMicros must be a finite number ≥ 0, got ${spinMicros}`);
+    }
     this.module = module;
     this.memory = memory;
     this.spawn = s;
+    this.spinMicros = spinMicros;
+    this.c[SPIN_US] = Math.min(2 ** 31 - 1, Math.round(spinMicros));
   }
 
   /** Workers started so far. */
@@ -335,7 +364,11 @@ export class ThreadPool implements GemmPool {
     // Wait for the blocks other threads claimed (they write into the memory the caller reads).
     const count = blocks.length;
     let done = Atomics.load(c, DONE);
-    for (let spin = 0; done < count && spin < 2000; spin++) done = Atomics.load(c, DONE);
+    const until = performance.now() + this.spinMicros / 1000;
+    for (let n = 0; done < count; n++) {
+      if ((n & 255) === 0 && performance.now() > until) break;
+      done = Atomics.load(c, DONE);
+    }
     while (done < count) {
       Atomics.wait(c, DONE, done, 50);
       done = Atomics.load(c, DONE);
