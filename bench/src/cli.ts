@@ -116,9 +116,7 @@ async function main(): Promise<void> {
     ];
     const measured: BenchRecord[] = [];
     for (const config of configs) {
-      for (const make of systems) {
-        measured.push(await measureTraining(make, config, data, budget, log));
-      }
+      measured.push(...(await measureTraining(systems, config, data, budget, log)));
     }
     records.push(...measured);
     console.log(`\n${trainingTable(configs, measured)}\n\n${referenceTable()}\n`);

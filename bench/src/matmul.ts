@@ -9,11 +9,12 @@ import {
   uniform,
   zeros,
 } from '@nabla/tensor';
+import { interleave } from './interleave.js';
 import type { BenchRecord } from './record.js';
 import { summarize } from './stats.js';
 import { formatRatio, formatSpread, renderTable } from './table.js';
 import { type TfjsBackend, tf, tfjsInfo, useTfjs } from './tfjs.js';
-import { secondsPerCall, type TimingOptions } from './timing.js';
+import { callsPerRun, type TimingOptions, timeRun } from './timing.js';
 
 /** One matrix product C[m,n] = op(A)·op(B) with inner dimension k. */
 export interface MatmulCase {
@@ -94,58 +95,139 @@ function operands(c: MatmulCase): [Tensor<'float32'>, Tensor<'float32'>] {
 
 const gflops = (c: MatmulCase, seconds: number): number => (2 * c.m * c.n * c.k) / seconds / 1e9;
 
-function measureNabla(c: MatmulCase, timing: TimingOptions): number[] {
-  const [a, b] = operands(c);
-  // Into a reused `out`, as every hot path of the library calls it. (A fresh result per call
-  // mostly measures this VM's page faults on newly mapped memory, ~15 µs per 4 KiB page, while
-  // tf.matMul writes into its wasm heap, whose pages are already mapped: see docs/benchmarks.md.)
-  const options = { transA: c.transA, transB: c.transB, out: zeros([c.m, c.n]) };
-  return secondsPerCall(() => void matmul(a, b, options), timing).map((s) => gflops(c, s));
+/** One way of computing a product, measured in turn with the others. */
+interface MatmulSystem {
+  /** Set at the first `select` (the backend name is known only then). */
+  name: string;
+  /** Makes this system the current one (backend, threads) before each of its turns. */
+  select(): Promise<void>;
+  /** The call to time for one case, with operands made on this system's backend. */
+  prepare(c: MatmulCase): { call: () => void; dispose: () => void };
 }
 
-function measureTfjs(c: MatmulCase, timing: TimingOptions): number[] {
-  const [a, b] = operands(c);
-  const ta = tf.tensor2d(a.data, operandShapes(c)[0]);
-  const tb = tf.tensor2d(b.data, operandShapes(c)[1]);
-  // Both backends compute eagerly inside the call; the result stays in the backend and is freed.
-  const seconds = secondsPerCall(() => tf.matMul(ta, tb, c.transA, c.transB).dispose(), timing);
-  ta.dispose();
-  tb.dispose();
-  return seconds.map((s) => gflops(c, s));
+function nablaSystem(label: (auto: string) => string, configure: () => void): MatmulSystem {
+  return {
+    name: '',
+    async select() {
+      setBackend('auto');
+      setThreads('auto');
+      const auto = `nabla-${backendName()}`;
+      configure();
+      this.name = label(auto);
+    },
+    prepare(c) {
+      const [a, b] = operands(c);
+      // Into a reused `out`, as every hot path of the library calls it. (A fresh result per call
+      // mostly measures this VM's page faults on newly mapped memory, ~15 µs per 4 KiB page,
+      // while tf.matMul writes into its wasm heap, whose pages are already mapped: see
+      // docs/benchmarks.md.)
+      const options = { transA: c.transA, transB: c.transB, out: zeros([c.m, c.n]) };
+      return { call: () => void matmul(a, b, options), dispose: () => {} };
+    },
+  };
+}
+
+function tfjsSystem(backend: TfjsBackend): MatmulSystem {
+  return {
+    name: `tfjs-${backend}`,
+    select: () => useTfjs(backend),
+    prepare(c) {
+      const [a, b] = operands(c);
+      const ta = tf.tensor2d(a.data, operandShapes(c)[0]);
+      const tb = tf.tensor2d(b.data, operandShapes(c)[1]);
+      return {
+        // Both backends compute eagerly inside the call; the result stays in the backend and is
+        // freed.
+        call: () => tf.matMul(ta, tb, c.transA, c.transB).dispose(),
+        dispose: () => {
+          ta.dispose();
+          tb.dispose();
+        },
+      };
+    },
+  };
 }
 
 /** Progress and context lines go to stderr so that stdout holds only the tables. */
 export type Log = (line: string) => void;
 
-/** Measures every case on Nabla (auto, then js if auto is something else) and TFJS cpu and wasm. */
+/**
+ * Measures every case on Nabla (as configured by default: auto backend on all threads; then on
+ * one thread, since tfjs-wasm cannot use threads in Node, which makes that the kernel-for-kernel
+ * comparison; then plain JS when auto is something else) and on TFJS cpu and wasm. For each case
+ * the systems take turns, one timed run each, in {@link roundOrder}, so that a drift of the
+ * machine's speed during the case weighs on all of them alike.
+ */
 export async function runMatmul(timing: TimingOptions, log: Log): Promise<BenchRecord[]> {
-  const records: BenchRecord[] = [];
-  const add = (c: MatmulCase, system: string, values: number[]): void => {
-    records.push({ bench: c.bench, system, unit: 'GFLOP/s', ...summarize(values) });
-  };
-
-  // Nabla as configured by default (auto backend, auto threads), then on one thread (tfjs-wasm
-  // cannot use threads in Node, so that is the kernel-for-kernel comparison), then plain JS.
   setBackend('auto');
-  setThreads('auto');
-  const auto = `nabla-${backendName()}`;
+  const autoIsJs = backendName() === 'js';
   const threads = getThreads();
-  const nablaSystems: [string, () => void][] = [[auto, () => {}]];
-  if (threads > 1) nablaSystems.push([`${auto}-1t`, () => setThreads(1)]);
-  if (auto !== 'nabla-js') nablaSystems.push(['nabla-js', () => setBackend('js')]);
-  for (const [system, select] of nablaSystems) {
-    select();
-    log(`matmul: ${system} (${getThreads()} thread${getThreads() > 1 ? 's' : ''})`);
-    for (const c of MATMUL_CASES) add(c, system, measureNabla(c, timing));
+  const systems: MatmulSystem[] = [
+    nablaSystem(
+      (auto) => auto,
+      () => {},
+    ),
+    ...(threads > 1
+      ? [
+          nablaSystem(
+            (auto) => `${auto}-1t`,
+            () => setThreads(1),
+          ),
+        ]
+      : []),
+    ...(autoIsJs
+      ? []
+      : [
+          nablaSystem(
+            () => 'nabla-js',
+            () => setBackend('js'),
+          ),
+        ]),
+    tfjsSystem('cpu'),
+    tfjsSystem('wasm'),
+  ];
+  const described = new Set<string>();
+  const records: BenchRecord[] = [];
+  for (const c of MATMUL_CASES) {
+    const prepared: { call: () => void; dispose: () => void; repeats: number }[] = [];
+    try {
+      for (const system of systems) {
+        await system.select();
+        if (!described.has(system.name)) {
+          described.add(system.name);
+          const what = system.name.startsWith('tfjs-')
+            ? tfjsInfo()
+            : `${getThreads()} thread${getThreads() > 1 ? 's' : ''}`;
+          log(`matmul: ${system.name} (${what})`);
+        }
+        const p = system.prepare(c);
+        prepared.push({ ...p, repeats: callsPerRun(p.call, timing) });
+      }
+      log(`matmul: ${c.label}`);
+      const seconds = await interleave(systems.length, timing.runs, async (i) => {
+        const system = systems[i] as MatmulSystem;
+        const p = prepared[i] as (typeof prepared)[number];
+        await system.select();
+        // A short call pays for any switch of backend or threads before its run is timed; a call
+        // long enough to fill a run on its own needs no such warm-up.
+        if (p.repeats > 1) p.call();
+        return timeRun(p.call, p.repeats);
+      });
+      systems.forEach((system, i) => {
+        const values = (seconds[i] as number[]).map((s) => gflops(c, s));
+        records.push({
+          bench: c.bench,
+          system: system.name,
+          unit: 'GFLOP/s',
+          ...summarize(values),
+        });
+      });
+    } finally {
+      for (const p of prepared) p.dispose();
+    }
   }
   setBackend('auto');
   setThreads('auto');
-
-  for (const backend of ['cpu', 'wasm'] as const satisfies readonly TfjsBackend[]) {
-    await useTfjs(backend);
-    log(`matmul: ${tfjsInfo()}`);
-    for (const c of MATMUL_CASES) add(c, `tfjs-${backend}`, measureTfjs(c, timing));
-  }
   return records;
 }
 

@@ -9,11 +9,11 @@ export interface TimingOptions {
 }
 
 /**
- * Times a synchronous call: after a warm-up, performs `runs` runs and returns the mean seconds
- * per call of each run. A run repeats the call enough times to last about `minRunMs`, so that a
- * 20 µs matmul is not measured against the timer's resolution.
+ * Warms a synchronous call up for `warmupMs` (at least one call) and returns how many calls one
+ * run needs to last about `minRunMs`, so that a 20 µs matmul is not measured against the timer's
+ * resolution.
  */
-export function secondsPerCall(fn: () => void, options: TimingOptions): number[] {
+export function callsPerRun(fn: () => void, options: TimingOptions): number {
   let calls = 0;
   const warmStart = performance.now();
   do {
@@ -21,12 +21,12 @@ export function secondsPerCall(fn: () => void, options: TimingOptions): number[]
     calls += 1;
   } while (performance.now() - warmStart < options.warmupMs);
   const estimateMs = (performance.now() - warmStart) / calls;
-  const repeats = Math.max(1, Math.ceil(options.minRunMs / Math.max(estimateMs, 1e-6)));
-  const out: number[] = [];
-  for (let r = 0; r < options.runs; r++) {
-    const start = performance.now();
-    for (let i = 0; i < repeats; i++) fn();
-    out.push((performance.now() - start) / 1000 / repeats);
-  }
-  return out;
+  return Math.max(1, Math.ceil(options.minRunMs / Math.max(estimateMs, 1e-6)));
+}
+
+/** One timed run: the mean seconds per call over `repeats` calls. */
+export function timeRun(fn: () => void, repeats: number): number {
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) fn();
+  return (performance.now() - start) / 1000 / repeats;
 }

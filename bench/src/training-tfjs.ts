@@ -59,6 +59,8 @@ export async function tfjsFitRunner(
     system: `tfjs-${backend}`,
     info: `${tfjsInfo()}, model.fit`,
     async epoch(samples) {
+      // The systems take turns, so another one may have switched TFJS's backend since.
+      await useTfjs(backend);
       const { x, y } = slices.get(samples);
       const start = performance.now();
       await model.fit(x, y, { batchSize: config.batchSize, epochs: 1, shuffle: true, verbose: 0 });
@@ -122,6 +124,7 @@ export async function tfjsLoopRunner(
     system: 'tfjs-wasm-loop',
     info: `${tfjsInfo()}, hand-tuned loop (manual backward, explicit transposes)`,
     async epoch(samples) {
+      await useTfjs('wasm');
       const { x, y } = slices.get(samples);
       const order = permutation(rng, samples);
       const start = performance.now();

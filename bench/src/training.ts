@@ -1,51 +1,70 @@
+import { interleave } from './interleave.js';
 import type { Log } from './matmul.js';
 import type { TrainingData } from './mnist.js';
 import type { BenchRecord } from './record.js';
 import { summarize } from './stats.js';
 import { formatRatio, formatSpread, renderTable } from './table.js';
 import { planSamples, type TrainingBudget, type TrainingConfig } from './training-config.js';
-import type { RunnerFactory } from './training-runner.js';
+import type { RunnerFactory, TrainingRunner } from './training-runner.js';
 
 /**
- * Warms a runner up (which also estimates its speed), picks the samples per run with
- * {@link planSamples}, then times `budget.runs` epochs and reports samples/s.
+ * Sets up every system for one configuration, warms each up (which also estimates its speed) and
+ * picks its samples per run with {@link planSamples}, then times `budget.runs` rounds in which the
+ * systems take turns, one epoch each, in {@link roundOrder}: a drift of the machine's speed over
+ * the minutes this takes then weighs on every system alike. Reports samples/s per system.
  */
 export async function measureTraining(
-  make: RunnerFactory,
+  makers: readonly RunnerFactory[],
   config: TrainingConfig,
   data: TrainingData,
   budget: TrainingBudget,
   log: Log,
-): Promise<BenchRecord> {
-  const runner = await make(config, data);
+): Promise<BenchRecord[]> {
+  const runners: TrainingRunner[] = [];
   try {
-    const warm = Math.min(data.length, budget.warmupBatches * config.batchSize);
-    // The first passes pay for JIT, buffer allocation and first-use set-up, so the speed is
-    // estimated from the last of as many passes as fit `warmupSeconds`.
-    let seconds = await runner.epoch(warm);
-    let total = seconds;
-    while (total < budget.warmupSeconds) {
-      seconds = await runner.epoch(warm);
-      total += seconds;
+    const plans: number[] = [];
+    for (const make of makers) {
+      const runner = await make(config, data);
+      runners.push(runner);
+      const warm = Math.min(data.length, budget.warmupBatches * config.batchSize);
+      // The first passes pay for JIT, buffer allocation and first-use set-up, so the speed is
+      // estimated from the last of as many passes as fit `warmupSeconds`.
+      let seconds = await runner.epoch(warm);
+      let total = seconds;
+      while (total < budget.warmupSeconds) {
+        seconds = await runner.epoch(warm);
+        total += seconds;
+      }
+      const samples = planSamples(data.length, config.batchSize, warm / seconds, budget);
+      plans.push(samples);
+      log(
+        `${config.bench}: ${runner.info}: ${budget.runs} runs of ${samples.toLocaleString('en-US')} samples${samples < data.length ? ' (subset)' : ''}`,
+      );
     }
-    const samples = planSamples(data.length, config.batchSize, warm / seconds, budget);
-    const subset = samples < data.length;
-    log(
-      `${config.bench}: ${runner.info}: ${budget.runs} runs of ${samples.toLocaleString('en-US')} samples${subset ? ' (subset)' : ''}`,
-    );
-    const values: number[] = [];
-    for (let r = 0; r < budget.runs; r++) values.push(samples / (await runner.epoch(samples)));
-    return {
-      bench: config.bench,
-      system: runner.system,
-      unit: 'samples/s',
-      ...summarize(values),
-      note: subset
-        ? `subset of ${samples} of the ${data.length} training samples per run; samples/s of the epoch extrapolated`
-        : `full epoch of ${data.length} samples per run`,
-    };
+    const values = await interleave(runners.length, budget.runs, async (i, round) => {
+      const runner = runners[i] as TrainingRunner;
+      const samples = plans[i] as number;
+      const speed = samples / (await runner.epoch(samples));
+      log(
+        `${config.bench}: round ${round + 1}/${budget.runs}: ${runner.system} ${speed.toFixed(0)} samples/s`,
+      );
+      return speed;
+    });
+    return runners.map((runner, i) => {
+      const samples = plans[i] as number;
+      return {
+        bench: config.bench,
+        system: runner.system,
+        unit: 'samples/s',
+        ...summarize(values[i] as number[]),
+        note:
+          samples < data.length
+            ? `subset of ${samples} of the ${data.length} training samples per run; samples/s of the epoch extrapolated`
+            : `full epoch of ${data.length} samples per run`,
+      };
+    });
   } finally {
-    runner.dispose();
+    for (const runner of runners) runner.dispose();
   }
 }
 
