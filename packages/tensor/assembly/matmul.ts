@@ -7,8 +7,10 @@
 // Scheme (Goto/BLIS): for each block of NC columns and KC inner indices, B is packed into panels of
 // NR columns (zero-padded), then for each block of MC rows A is packed into panels of MR rows, and a
 // MR×NR register tile (8 f32x4 accumulators) runs over the packed panels. Packing absorbs the
-// transposes: the micro-kernel only ever sees contiguous panels. Edge tiles are computed in full on
-// the zero padding and only their valid part is written back.
+// transposes: the micro-kernel only ever sees contiguous panels. Where a panel's values lie across
+// rows of the operand (A as stored, B stored n×k), whole 4×4 squares are read and transposed in
+// registers. Edge tiles are computed in full on the zero padding and only their valid part is
+// written back.
 //
 // ASC_FEATURE_RELAXED_SIMD is a compile-time constant: the relaxed build uses fused multiply-add.
 
@@ -34,6 +36,27 @@ function madd(a: v128, b: v128, c: v128): v128 {
   } else {
     return f32x4.add(f32x4.mul(a, b), c);
   }
+}
+
+/**
+ * Reads four rows of four floats (row r at `src + r·stride`) and writes the four columns to
+ * `dst + c·dstStride`: a 4×4 transpose in registers.
+ */
+// @ts-ignore: decorator
+@inline
+function transpose4(src: usize, stride: usize, dst: usize, dstStride: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + stride);
+  const r2 = v128.load(src + 2 * stride);
+  const r3 = v128.load(src + 3 * stride);
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i64>(t0, t1, 0, 2));
+  v128.store(dst + dstStride, v128.shuffle<i64>(t0, t1, 1, 3));
+  v128.store(dst + 2 * dstStride, v128.shuffle<i64>(t2, t3, 0, 2));
+  v128.store(dst + 3 * dstStride, v128.shuffle<i64>(t2, t3, 1, 3));
 }
 
 /**
@@ -73,6 +96,25 @@ function packB(
           store<f32>(dst + ((<usize>jj) << 2), load<f32>(src + ((<usize>jj) << 2)));
         }
         src += stride;
+        dst += NR << 2;
+      }
+    } else if (cols === NR) {
+      // B stored n×k: column j of op(B) is row j of b, contiguous in p. Eight rows are read four
+      // p at a time and transposed in registers, 4×4 at a time.
+      const stride = (<usize>k) << 2;
+      let src = b + ((<usize>j * <usize>k + <usize>p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4(src, stride, dst, NR << 2);
+        transpose4(src + 4 * stride, stride, dst + 16, NR << 2);
+        src += 16;
+        dst += (NR * 4) << 2;
+      }
+      for (; p < kc; p++) {
+        for (let jj = 0; jj < NR; jj++) {
+          store<f32>(dst + ((<usize>jj) << 2), load<f32>(src + <usize>jj * stride));
+        }
+        src += 4;
         dst += NR << 2;
       }
     } else {
@@ -133,6 +175,24 @@ function packA(
           store<f32>(dst + ((<usize>ii) << 2), load<f32>(src + ((<usize>ii) << 2)));
         }
         src += stride;
+        dst += MR << 2;
+      }
+    } else if (rows === MR) {
+      // A stored m×k: row i is contiguous in p. Four rows are read four p at a time and
+      // transposed in registers.
+      const stride = (<usize>k) << 2;
+      let src = a + ((<usize>i * <usize>k + <usize>p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4(src, stride, dst, MR << 2);
+        src += 16;
+        dst += (MR * 4) << 2;
+      }
+      for (; p < kc; p++) {
+        for (let ii = 0; ii < MR; ii++) {
+          store<f32>(dst + ((<usize>ii) << 2), load<f32>(src + <usize>ii * stride));
+        }
+        src += 4;
         dst += MR << 2;
       }
     } else {

@@ -124,4 +124,5 @@ export const edgeShapes: ReadonlyArray<[number, number, number]> = [
   [64, 784, 128],
   [67, 9, 261],
   [70, 1030, 260],
+  [12, 16, 519], // k blocks of 173 (not a multiple of 4): tails of the 4×4 transposed packing
 ];
