@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MnistSplit } from './mnist.js';
 import { MnistDataset, pixelTable } from './mnist-dataset.js';
@@ -47,6 +48,45 @@ describe('MnistDataset', () => {
     const rawBatch = raw.createBatch(1);
     raw.fillBatch(rawBatch, Int32Array.of(1), 0, 1);
     expect(Array.from(rawBatch.x.data)).toEqual([255, 0, 51, 102]);
+  });
+
+  it('gathers the same floats whatever the row length and alignment of the bytes', () => {
+    // Rows of 28 bytes starting on a 4-byte boundary are read four pixels at a time; rows of 15
+    // bytes, or bytes starting at an odd offset of their buffer, one at a time. Both must match
+    // the table applied byte by byte.
+    fc.assert(
+      fc.property(
+        fc.constantFrom([4, 7], [3, 5], [28, 28]),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        ([height, width], offset, length, seed) => {
+          const pixels = height * width;
+          const bytes = new Uint8Array(offset + length * pixels);
+          for (let i = 0, s = seed; i < bytes.length; i++) {
+            s = (s * 1103515245 + 12345) >>> 0;
+            bytes[i] = s >>> 24;
+          }
+          const images = bytes.subarray(offset);
+          const labels = Uint8Array.from({ length }, (_, i) => i % 10);
+          const d = new MnistDataset(
+            { images, labels, length, height, width },
+            { normalize: { mean: 0.13, std: 0.31 } },
+          );
+          const order = Int32Array.from({ length }, (_, i) => length - 1 - i);
+          const batch = d.createBatch(length);
+          d.fillBatch(batch, order, 0, length);
+          const table = pixelTable({ mean: 0.13, std: 0.31 });
+          order.forEach((row, b) => {
+            for (let j = 0; j < pixels; j++) {
+              expect(batch.x.data[b * pixels + j]).toBe(table[images[row * pixels + j] as number]);
+            }
+            expect(batch.y.data[b]).toBe(labels[row]);
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('keeps the image shape when flatten is false', () => {

@@ -75,6 +75,11 @@ export class SGD extends BaseOptimizer<SGDHyperparameters> {
   ): void {
     const { momentum: mu, dampening, weightDecay: wd, nesterov } = this.options;
     const n = value.length;
+    if (mu === 0 && wd === 0) {
+      // Plain SGD, the common case, without a per-element test (the same arithmetic as below).
+      for (let j = 0; j < n; j++) value[j] = (value[j] as number) - lr * (grad[j] as number);
+      return;
+    }
     if (mu === 0) {
       for (let j = 0; j < n; j++) {
         const theta = value[j] as number;
