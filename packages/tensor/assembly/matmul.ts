@@ -42,8 +42,6 @@ function madd(a: v128, b: v128, c: v128): v128 {
  * Reads four rows of four floats (row r at `src + r·stride`) and writes the four columns to
  * `dst + c·dstStride`: a 4×4 transpose in registers.
  */
-// @ts-ignore: decorator
-@inline
 function transpose4(src: usize, stride: usize, dst: usize, dstStride: usize): void {
   const r0 = v128.load(src);
   const r1 = v128.load(src + stride);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMatmul, edgeShapes, type MatmulCase, matmulCases } from './kernel-conformance.js';
 import { ThreadPool, threadsSupported } from './thread-pool.js';
-import { ThreadTuner } from './thread-tuner.js';
+import { shapeKey, ThreadTuner } from './thread-tuner.js';
 import { type Block, createWasmKernels, type ThreadPolicy, WasmEngine } from './wasm.js';
 import { kernelModule, probeWasm, type SimdLevel } from './wasm-module.js';
 
@@ -123,16 +123,21 @@ describe.each([
     const kern = createWasmKernels(engine, { threads: () => 3, minFlops: 0, tuner });
     const slowThreads = plain(100, 100, 100, 8);
     const fastThreads = plain(300, 300, 300, 9);
-    tuner.record(2 * 100 ** 3, false, 1);
-    tuner.record(2 * 100 ** 3, true, 100);
-    tuner.record(2 * 300 ** 3, false, 100);
-    tuner.record(2 * 300 ** 3, true, 1);
+    // The engine keys its statistics by shape as well as size.
+    const small = shapeKey(100, 100, 100, false, false);
+    const large = shapeKey(300, 300, 300, false, false);
+    tuner.record(2 * 100 ** 3, false, 1, small);
+    tuner.record(2 * 100 ** 3, true, 100, small);
+    tuner.record(2 * 300 ** 3, false, 100, large);
+    tuner.record(2 * 300 ** 3, true, 1, large);
     checkMatmul(kern, slowThreads);
     expect(engine.lastThreads).toBe(1);
     checkMatmul(kern, fastThreads);
     expect(engine.lastThreads).toBe(3);
     // Each call's own timing went into its class.
-    expect(tuner.estimate(2 * 100 ** 3).single).toBeLessThan(1 / (2 * 100 ** 3));
+    expect(tuner.estimate(2 * 100 ** 3, small).single).toBeLessThan(1 / (2 * 100 ** 3));
+    // Statistics of another shape of the same size are not used.
+    expect(tuner.estimate(2 * 100 ** 3).single).toBeUndefined();
   });
 
   it.skipIf(!available)('keeps one thread below the FLOP threshold', () => {
@@ -234,6 +239,21 @@ describe('ThreadPool', () => {
       checkMatmul(kern, plain(200, 200, 200, 90 + call));
     }
     expect(pool.blocksDoneBy(1)).toBeGreaterThan(0);
+    pool.close();
+  });
+
+  it('reports its workers warm for the spin time after a threaded call, then cold', async () => {
+    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
+    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, undefined, 50_000);
+    engine.attachPool(pool);
+    await pool.whenReady(1);
+    expect(pool.warm()).toBe(false);
+    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
+    checkMatmul(kern, plain(64, 64, 64, 14));
+    expect(engine.lastThreads).toBe(2);
+    expect(pool.warm()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(pool.warm()).toBe(false);
     pool.close();
   });
 

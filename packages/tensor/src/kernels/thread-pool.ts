@@ -217,6 +217,8 @@ export class ThreadPool implements GemmPool {
   private spawnFailed = false;
   private tag = 0;
   private readonly spinMicros: number;
+  /** When the last threaded call returned (performance.now()), -Infinity before the first. */
+  private lastRunEnd = Number.NEGATIVE_INFINITY;
 
   constructor(
     module: WebAssembly.Module,
@@ -285,6 +287,12 @@ export class ThreadPool implements GemmPool {
   /** Scratch areas a call must provide: one per started worker plus the caller's. */
   slots(): number {
     return this.handles.length + 1;
+  }
+
+  warm(): boolean {
+    // Workers poll for spinMicros after their last job; leave a margin for the ones that
+    // finished it a little before the caller did.
+    return performance.now() - this.lastRunEnd < (this.spinMicros / 1000) * 0.8;
   }
 
   /** Blocks worker w (1-based) has computed since it started. */
@@ -373,6 +381,7 @@ export class ThreadPool implements GemmPool {
       Atomics.wait(c, DONE, done, 50);
       done = Atomics.load(c, DONE);
     }
+    this.lastRunEnd = performance.now();
     if (ownError !== undefined) throw ownError;
     if (Atomics.load(c, ERROR) !== 0) throw new Error('matmul: a worker thread failed in gemm');
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ThreadTuner } from './thread-tuner.js';
+import { shapeKey, ThreadTuner } from './thread-tuner.js';
 
 /** Runs `calls` decisions for one size, feeding back the time each mode takes per call. */
 function drive(
@@ -7,12 +7,13 @@ function drive(
   flops: number,
   calls: number,
   ms: (threaded: boolean) => number,
+  shape = 0,
 ) {
   const choices: boolean[] = [];
   for (let i = 0; i < calls; i++) {
-    const threaded = tuner.useThreads(flops);
+    const threaded = tuner.useThreads(flops, shape);
     choices.push(threaded);
-    tuner.record(flops, threaded, ms(threaded));
+    tuner.record(flops, threaded, ms(threaded), shape);
   }
   return choices;
 }
@@ -64,5 +65,47 @@ describe('ThreadTuner', () => {
     tuner.record(1e7, true, -1);
     tuner.record(0, true, 5);
     expect(tuner.estimate(1e7)).toEqual({ single: undefined, multi: undefined });
+  });
+
+  it('drops the first cold threaded timing of a re-measurement and tries threads again', () => {
+    const tuner = new ThreadTuner(4);
+    const flops = 1e7;
+    // Threads are twice as fast once the workers are awake, but a cold call (workers woken from
+    // sleep) takes five times as long as one thread.
+    tuner.record(flops, false, 2);
+    expect(tuner.useThreads(flops)).toBe(true);
+    tuner.record(flops, true, 10, 0, false);
+    expect(tuner.estimate(flops).multi).toBeUndefined();
+    // Still pending: threads again, now warm, and that timing counts.
+    expect(tuner.useThreads(flops)).toBe(true);
+    tuner.record(flops, true, 1, 0, true);
+    expect(tuner.estimate(flops).multi).toBeCloseTo(1e-7, 12);
+    expect(tuner.useThreads(flops)).toBe(true);
+  });
+
+  it('records a second cold threaded timing in a row (cold calls are then the rule)', () => {
+    const tuner = new ThreadTuner(4);
+    tuner.record(1e7, false, 2);
+    tuner.useThreads(1e7);
+    tuner.record(1e7, true, 10, 0, false);
+    tuner.useThreads(1e7);
+    tuner.record(1e7, true, 10, 0, false);
+    expect(tuner.estimate(1e7).multi).toBeCloseTo(1e-6, 12);
+    // Threads are slower here, so the tuner goes back to one thread.
+    expect(tuner.useThreads(1e7)).toBe(false);
+  });
+
+  it('keeps shapes of equal FLOPs apart when given shape keys', () => {
+    const tuner = new ThreadTuner(16);
+    const flops = 2 * 64 * 128 * 784;
+    const forward = shapeKey(64, 128, 784, false, false);
+    const weights = shapeKey(784, 128, 64, true, false);
+    expect(forward).not.toBe(weights);
+    expect(shapeKey(64, 128, 784, false, true)).not.toBe(forward);
+    drive(tuner, flops, 20, (threaded) => (threaded ? 1 : 2), forward);
+    drive(tuner, flops, 20, (threaded) => (threaded ? 3 : 2), weights);
+    expect(tuner.useThreads(flops, forward) || tuner.useThreads(flops, forward)).toBe(true);
+    expect(tuner.useThreads(flops, weights) && tuner.useThreads(flops, weights)).toBe(false);
+    expect(tuner.estimate(flops).single).toBeUndefined();
   });
 });

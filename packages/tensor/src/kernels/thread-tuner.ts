@@ -1,13 +1,16 @@
 /**
- * Decides, per size class, whether splitting a matmul across threads pays on this machine right
- * now, from the calls' own timings. Extra threads help only when there are idle cores: on a busy
- * or oversubscribed machine the workers share the caller's core and the split only adds packing
- * work. Since threaded and single-thread products are bit-identical, switching never changes a
- * result, only the time it takes.
+ * Decides, per kind of product, whether splitting a matmul across threads pays on this machine
+ * right now, from the calls' own timings. Extra threads help only when there are idle cores: on a
+ * busy or oversubscribed machine the workers share the caller's core and the split only adds
+ * packing work. Since threaded and single-thread products are bit-identical, switching never
+ * changes a result, only the time it takes.
  *
- * Each size class (a power of two of FLOPs) keeps a moving average of the time per FLOP in each
- * mode. A class tries both modes first, then uses the faster one and re-measures the other every
- * `exploreEvery` calls, so that it follows the machine's load.
+ * A kind is a size class (a power of two of FLOPs) and, when the caller gives one, a shape key:
+ * the three products of a training step often have the same FLOPs but split very differently.
+ * Each kind keeps a moving average of the time per FLOP in each mode. It tries both modes first,
+ * then uses the faster one and re-measures the other every `exploreEvery` calls, so that it
+ * follows the machine's load. A threaded timing taken with workers that first had to be woken is
+ * dropped once (see `record`): the next call of the kind tries threads again.
  */
 export class ThreadTuner {
   private readonly classes = new Map<number, SizeClass>();
@@ -19,38 +22,64 @@ export class ThreadTuner {
     readonly smoothing = 0.25,
   ) {}
 
-  /** Whether the next call of `flops` floating-point operations should use threads. */
-  useThreads(flops: number): boolean {
-    const c = this.classOf(flops);
+  /**
+   * Whether the next call of `flops` floating-point operations (of shape `shape`, any small
+   * non-negative integer that tells shapes apart) should use threads.
+   */
+  useThreads(flops: number, shape = 0): boolean {
+    const c = this.classOf(flops, shape);
     if (c.single === undefined) return false;
-    if (c.multi === undefined) return true;
+    if (c.multi === undefined || c.pending) {
+      c.pending = true;
+      return true;
+    }
     const threadedIsFaster = c.multi < c.single;
     c.calls++;
-    return c.calls % this.exploreEvery === 0 ? !threadedIsFaster : threadedIsFaster;
+    const explore = c.calls % this.exploreEvery === 0;
+    if (explore && !threadedIsFaster) c.pending = true;
+    return explore ? !threadedIsFaster : threadedIsFaster;
   }
 
-  /** Records that a call of `flops` operations took `ms` milliseconds with or without threads. */
-  record(flops: number, threaded: boolean, ms: number): void {
+  /**
+   * Records that a call of `flops` operations took `ms` milliseconds with or without threads.
+   * `warm` is false for a threaded call that first had to wake sleeping workers: after a stretch
+   * on one thread, the first threaded call always does, which would make threads look slower than
+   * they are in a run of calls. Such a timing is dropped once per re-measurement (the next call
+   * of the kind tries threads again, now with the workers awake); a second cold one is recorded,
+   * since then cold calls are what this kind of product gets.
+   */
+  record(flops: number, threaded: boolean, ms: number, shape = 0, warm = true): void {
     if (!(ms >= 0) || flops <= 0) return;
-    const c = this.classOf(flops);
+    const c = this.classOf(flops, shape);
+    if (threaded && !warm && !c.coldSkipped) {
+      c.coldSkipped = true;
+      c.pending = true;
+      return;
+    }
     const perFlop = ms / flops;
     const blend = (old: number | undefined): number =>
       old === undefined ? perFlop : old + this.smoothing * (perFlop - old);
-    if (threaded) c.multi = blend(c.multi);
-    else c.single = blend(c.single);
+    if (threaded) {
+      c.multi = blend(c.multi);
+      c.pending = false;
+      c.coldSkipped = false;
+    } else {
+      c.single = blend(c.single);
+    }
   }
 
-  /** The averaged milliseconds per FLOP of each mode for the class of `flops` (for tests, logs). */
-  estimate(flops: number): { single?: number; multi?: number } {
-    const c = this.classOf(flops);
+  /** The averaged milliseconds per FLOP of each mode for a kind (for tests, logs). */
+  estimate(flops: number, shape = 0): { single?: number; multi?: number } {
+    const c = this.classOf(flops, shape);
     return { single: c.single, multi: c.multi };
   }
 
-  private classOf(flops: number): SizeClass {
-    const key = Math.floor(Math.log2(Math.max(1, flops)));
+  private classOf(flops: number, shape: number): SizeClass {
+    // 6 bits of size class, the rest for the shape: a small integer, so no allocation per call.
+    const key = (((shape & 0xffffff) << 6) | Math.floor(Math.log2(Math.max(1, flops)))) >>> 0;
     let c = this.classes.get(key);
     if (c === undefined) {
-      c = { calls: 0 };
+      c = { calls: 0, pending: false, coldSkipped: false };
       this.classes.set(key, c);
     }
     return c;
@@ -61,4 +90,25 @@ interface SizeClass {
   single?: number;
   multi?: number;
   calls: number;
+  /** A threaded re-measurement was decided but not recorded yet. */
+  pending: boolean;
+  /** A cold threaded timing of the pending re-measurement was dropped already. */
+  coldSkipped: boolean;
+}
+
+/**
+ * A shape key for `ThreadTuner`: a 24-bit hash of the dimensions and transpose flags (collisions
+ * only make two shapes share their statistics).
+ */
+export function shapeKey(
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+): number {
+  let h = Math.imul(m, 0x9e3779b1) ^ Math.imul(n, 0x85ebca77) ^ Math.imul(k, 0xc2b2ae3d);
+  h ^= (transA ? 1 : 0) | (transB ? 2 : 0);
+  h ^= h >>> 15;
+  return h & 0xffffff;
 }

@@ -3,7 +3,7 @@ import { sharedMaxPages } from './generated/wasm-binaries.js';
 import { jsAdam } from './js-adam.js';
 import { jsMatmul } from './js-matmul.js';
 import type { AdamCoefficients, Kernels } from './kernels.js';
-import type { ThreadTuner } from './thread-tuner.js';
+import { shapeKey, type ThreadTuner } from './thread-tuner.js';
 import { kernelModule, type ModuleExports, type SimdLevel } from './wasm-module.js';
 
 const PAGE = 65536;
@@ -24,6 +24,11 @@ export interface GemmPool {
   available(wanted: number): number;
   /** Scratch areas a threaded call must provide (every started worker may take part). */
   slots(): number;
+  /**
+   * Whether the workers are still polling after their last job (a call now would not have to
+   * wake them), so that a call's timing stands for the threaded mode.
+   */
+  warm(): boolean;
   /**
    * Computes all `blocks` with up to `threads` threads; thread t uses the scratch at
    * `work + t·workStride`. `compute(block, work)` runs a block on the calling thread. Returns when
@@ -171,8 +176,13 @@ export class WasmEngine {
       flops >= policy.minFlops &&
       policy.threads() > 1;
     const tuner = eligible ? policy?.tuner : undefined;
+    const shape = tuner === undefined ? 0 : shapeKey(m, n, k, transA, transB);
     let threads = 1;
-    if (eligible && this.pool !== undefined && (tuner === undefined || tuner.useThreads(flops))) {
+    if (
+      eligible &&
+      this.pool !== undefined &&
+      (tuner === undefined || tuner.useThreads(flops, shape))
+    ) {
       threads = this.pool.available(policy?.threads() ?? 1);
     }
     // More blocks than threads, so that the threads that are quicker (or awake) take more.
@@ -196,12 +206,16 @@ export class WasmEngine {
     this.lastBlocks = blocks.length;
     const compute = (block: Block, work: number): void => this.runBlock(job, block, work);
     const started = tuner === undefined ? 0 : performance.now();
+    // Whether the workers were awake: a call that first had to wake them is a poor sample of the
+    // threaded mode (see ThreadTuner.record).
+    let warm = true;
     if (threads > 1 && this.pool !== undefined) {
+      warm = this.pool.warm();
       this.pool.run(job, blocks, threads, offW, this.workBytes, compute);
     } else {
       for (const block of blocks) compute(block, offW);
     }
-    tuner?.record(flops, threads > 1, performance.now() - started);
+    tuner?.record(flops, threads > 1, performance.now() - started, shape, warm);
     c.set(f.subarray(offC / 4, offC / 4 + sizeC));
   }
 
