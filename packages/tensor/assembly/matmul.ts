@@ -58,6 +58,32 @@ function transpose4(src: usize, stride: usize, dst: usize, dstStride: usize): vo
 }
 
 /**
+ * Packs `width` (a multiple of 4) rows of a row-major operand, starting at `src` with rows
+ * `stride` bytes apart, over `kc` columns into a panel that holds, for each column, the `width`
+ * values of the rows. Whole 4×4 squares are transposed in registers; the last kc % 4 columns are
+ * copied a float at a time. Returns the end of the panel.
+ */
+function packAcross(src: usize, stride: usize, kc: i32, width: i32, dst: usize): usize {
+  const panelStride = (<usize>width) << 2;
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    for (let g = 0; g < width; g += 4) {
+      transpose4(src + <usize>g * stride, stride, dst + ((<usize>g) << 2), panelStride);
+    }
+    src += 16;
+    dst += panelStride << 2;
+  }
+  for (; p < kc; p++) {
+    for (let r = 0; r < width; r++) {
+      store<f32>(dst + ((<usize>r) << 2), load<f32>(src + <usize>r * stride));
+    }
+    src += 4;
+    dst += panelStride;
+  }
+  return dst;
+}
+
+/**
  * Packs B[p0:p0+kc, j0:j0+nc] (B(p,j) = b[p*n+j], or b[j*k+p] when transposed) into panels of NR
  * columns: panel q holds, for each p, the NR values B(p0+p, j0+q*NR .. +NR), zero past column nc.
  */
@@ -97,24 +123,9 @@ function packB(
         dst += NR << 2;
       }
     } else if (cols === NR) {
-      // B stored n×k: column j of op(B) is row j of b, contiguous in p. Eight rows are read four
-      // p at a time and transposed in registers, 4×4 at a time.
+      // B stored n×k: column j of op(B) is row j of b, contiguous in p.
       const stride = (<usize>k) << 2;
-      let src = b + ((<usize>j * <usize>k + <usize>p0) << 2);
-      let p = 0;
-      for (; p + 4 <= kc; p += 4) {
-        transpose4(src, stride, dst, NR << 2);
-        transpose4(src + 4 * stride, stride, dst + 16, NR << 2);
-        src += 16;
-        dst += (NR * 4) << 2;
-      }
-      for (; p < kc; p++) {
-        for (let jj = 0; jj < NR; jj++) {
-          store<f32>(dst + ((<usize>jj) << 2), load<f32>(src + <usize>jj * stride));
-        }
-        src += 4;
-        dst += NR << 2;
-      }
+      dst = packAcross(b + ((<usize>j * <usize>k + <usize>p0) << 2), stride, kc, NR, dst);
     } else {
       // B stored n×k: column j of op(B) is row j of b, contiguous in p.
       for (let jj = 0; jj < NR; jj++) {
@@ -176,23 +187,9 @@ function packA(
         dst += MR << 2;
       }
     } else if (rows === MR) {
-      // A stored m×k: row i is contiguous in p. Four rows are read four p at a time and
-      // transposed in registers.
+      // A stored m×k: row i is contiguous in p.
       const stride = (<usize>k) << 2;
-      let src = a + ((<usize>i * <usize>k + <usize>p0) << 2);
-      let p = 0;
-      for (; p + 4 <= kc; p += 4) {
-        transpose4(src, stride, dst, MR << 2);
-        src += 16;
-        dst += (MR * 4) << 2;
-      }
-      for (; p < kc; p++) {
-        for (let ii = 0; ii < MR; ii++) {
-          store<f32>(dst + ((<usize>ii) << 2), load<f32>(src + <usize>ii * stride));
-        }
-        src += 4;
-        dst += MR << 2;
-      }
+      dst = packAcross(a + ((<usize>i * <usize>k + <usize>p0) << 2), stride, kc, MR, dst);
     } else {
       // A stored m×k: row i is contiguous in p.
       for (let ii = 0; ii < MR; ii++) {

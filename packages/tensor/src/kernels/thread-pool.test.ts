@@ -149,6 +149,17 @@ describe.each([
   });
 });
 
+/** A simd engine with a pool of one ready worker that polls for `spinMicros` when idle. */
+async function twoThreadPool(
+  spinMicros: number,
+): Promise<{ engine: WasmEngine; pool: ThreadPool }> {
+  const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
+  const pool = new ThreadPool(kernelModule('simd', true), engine.memory, undefined, spinMicros);
+  engine.attachPool(pool);
+  await pool.whenReady(1);
+  return { engine, pool };
+}
+
 describe('ThreadPool', () => {
   it('uses only the caller until a worker reports ready', () => {
     const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
@@ -224,10 +235,7 @@ describe('ThreadPool', () => {
     ['sleep at once', 0],
     ['spin between calls', 20_000],
   ])('computes correctly with workers that %s, and they take part', async (_, spinMicros) => {
-    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
-    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, undefined, spinMicros);
-    engine.attachPool(pool);
-    await pool.whenReady(1);
+    const { engine, pool } = await twoThreadPool(spinMicros);
     const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
     for (let call = 0; call < 40; call++) {
       checkMatmul(kern, { ...plain(37 + call, 45, 29, 50 + call), transB: call % 2 === 1 });
@@ -243,10 +251,7 @@ describe('ThreadPool', () => {
   });
 
   it('reports its workers warm for the spin time after a threaded call, then cold', async () => {
-    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
-    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, undefined, 50_000);
-    engine.attachPool(pool);
-    await pool.whenReady(1);
+    const { engine, pool } = await twoThreadPool(50_000);
     expect(pool.warm()).toBe(false);
     const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
     checkMatmul(kern, plain(64, 64, 64, 14));
@@ -258,10 +263,7 @@ describe('ThreadPool', () => {
   });
 
   it('lets an idle worker sleep once its spin time is over (no core burnt while idle)', async () => {
-    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
-    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, undefined, 20_000);
-    engine.attachPool(pool);
-    await pool.whenReady(1);
+    const { engine, pool } = await twoThreadPool(20_000);
     const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
     checkMatmul(kern, plain(64, 64, 64, 13));
     // Past the 20 ms of spinning, the worker waits in Atomics.wait: over the next half second the
