@@ -47,6 +47,26 @@ const CONFIGS: [string, SGDOptions][] = [
 describe('SGD', () => {
   describeReferenceRuns(CONFIGS, (p, options) => new SGD(p, options), sgdReference);
 
+  it('gives the bits of θ ← fround(θ − lr·g) on a 1,000-element float32 parameter (SIMD path)', () => {
+    const n = 1000;
+    const p = createParameter(
+      'w',
+      new Tensor(
+        'float32',
+        Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
+        [n],
+      ),
+    );
+    const want = Float32Array.from(p.value.data);
+    const sgd = new SGD([p], { lr: 0.03 });
+    for (let t = 1; t <= 50; t++) {
+      for (let j = 0; j < n; j++) p.grad.data[j] = Math.cos(j * t) * 10 ** ((j % 7) - 3);
+      for (let j = 0; j < n; j++) want[j] = (want[j] as number) - 0.03 * (p.grad.data[j] as number);
+      sgd.step();
+    }
+    expect(p.value.data.every((x, j) => Object.is(x, want[j]))).toBe(true);
+  });
+
   it("is the paper's rule θ ← θ − 0.01·∇θ by default", () => {
     const p = createParameter('w', new Tensor('float64', Float64Array.of(1, -2, 0.5), [3]));
     p.grad.data.set([0.5, 4, -1]);

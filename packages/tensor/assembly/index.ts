@@ -1,4 +1,5 @@
-// The module's exports: the matmul kernel and the fused optimizer update.
+// The module's exports: the matmul kernel and the fused optimizer updates.
 
 export { adam } from './adam';
 export { gemm, heapBase, workBytes } from './matmul';
+export { sgd } from './sgd';

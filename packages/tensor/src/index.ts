@@ -31,6 +31,7 @@ export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './io/saf
 export type { BackendName } from './kernels/backend.js';
 export { backendName, getThreads, setBackend, setThreads } from './kernels/backend.js';
 export { fusedAdamUpdate } from './kernels/fused-adam.js';
+export { fusedSgdUpdate } from './kernels/fused-sgd.js';
 export type { AdamCoefficients } from './kernels/kernels.js';
 export type { Operand } from './ops/binary.js';
 export {

@@ -38,6 +38,11 @@ export interface Kernels {
     vMax: Float32Array | undefined,
     c: AdamCoefficients,
   ): void;
+  /**
+   * Optional plain SGD step over float32 arrays of equal length (see `fusedSgdUpdate`), giving
+   * the same bits as the JS loop; backends without it, and float64 arrays, use the JS loop.
+   */
+  sgd?(value: Float32Array, grad: Float32Array, lr: number): void;
 }
 
 /**

@@ -43,6 +43,8 @@ export interface ModuleExports {
     l2: number,
     shrink: number,
   ): void;
+  /** The plain SGD step of assembly/sgd.ts: value ← value − lr·grad over n floats. */
+  sgd(value: number, grad: number, n: number, lr: number): void;
 }
 
 /** What this runtime's WebAssembly accepts (each answered by `WebAssembly.validate` on our modules). */

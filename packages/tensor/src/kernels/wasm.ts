@@ -2,6 +2,7 @@ import type { FloatArray } from '../dtype.js';
 import { sharedMaxPages } from './generated/wasm-binaries.js';
 import { jsAdam } from './js-adam.js';
 import { jsMatmul } from './js-matmul.js';
+import { jsSgd } from './js-sgd.js';
 import type { AdamCoefficients, Kernels } from './kernels.js';
 import { shapeKey, type ThreadTuner } from './thread-tuner.js';
 import { kernelModule, type ModuleExports, type SimdLevel } from './wasm-module.js';
@@ -259,6 +260,20 @@ export class WasmEngine {
     return true;
   }
 
+  /** One plain SGD step (assembly/sgd.ts) over copies of the arrays in linear memory. */
+  sgd(value: Float32Array, grad: Float32Array, lr: number): boolean {
+    const n = value.length;
+    const stride = align(n * 4);
+    if (!this.reserve(this.base + 2 * stride)) return false;
+    const f = this.view;
+    const at = this.base / 4;
+    f.set(value, at);
+    f.set(grad, at + stride / 4);
+    this.exports.sgd(this.base, this.base + stride, n, lr);
+    value.set(f.subarray(at, at + n));
+    return true;
+  }
+
   private runBlock(job: GemmJob, [i0, i1, j0, j1]: Block, work: number): void {
     this.exports.gemm(
       job.a,
@@ -296,6 +311,9 @@ export function createWasmKernels(engine: WasmEngine, policy?: ThreadPolicy): Ke
     },
     adam(value, grad, m, v, vMax, c) {
       if (!engine.adam(value, grad, m, v, vMax, c)) jsAdam(value, grad, m, v, vMax, c);
+    },
+    sgd(value, grad, lr) {
+      if (!engine.sgd(value, grad, lr)) jsSgd(value, grad, lr);
     },
   };
 }
