@@ -11,10 +11,7 @@ export function sgd(value: usize, grad: usize, n: i32, lr: f64): void {
     const o = (<usize>i) << 2;
     const w = v128.load(value + o);
     const g = v128.load(grad + o);
-    const low = f64x2.sub(
-      f64x2.promote_low_f32x4(w),
-      f64x2.mul(rate, f64x2.promote_low_f32x4(g)),
-    );
+    const low = f64x2.sub(f64x2.promote_low_f32x4(w), f64x2.mul(rate, f64x2.promote_low_f32x4(g)));
     const high = f64x2.sub(
       f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1)),
       f64x2.mul(rate, f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1))),

@@ -1,5 +1,5 @@
 import type { FloatArray } from '../dtype.js';
-import { kernels } from './backend.js';
+import { float32Kernels } from './fused-kernels.js';
 import { jsAdam } from './js-adam.js';
 import type { AdamCoefficients } from './kernels.js';
 
@@ -57,15 +57,10 @@ export function fusedAdamUpdate(
       );
     }
   }
-  const k = kernels();
-  if (
-    k.adam !== undefined &&
-    value.length >= MIN_WASM_ADAM_LENGTH &&
-    value instanceof Float32Array &&
-    k.supports(value)
-  ) {
+  const k = float32Kernels(value, MIN_WASM_ADAM_LENGTH);
+  if (k?.adam !== undefined) {
     k.adam(
-      value,
+      value as Float32Array,
       grad as Float32Array,
       m as Float32Array,
       v as Float32Array,

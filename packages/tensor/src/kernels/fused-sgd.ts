@@ -1,5 +1,5 @@
 import type { FloatArray } from '../dtype.js';
-import { kernels } from './backend.js';
+import { float32Kernels } from './fused-kernels.js';
 import { jsSgd } from './js-sgd.js';
 
 /**
@@ -29,14 +29,9 @@ export function fusedSgdUpdate(value: FloatArray, grad: FloatArray, lr: number):
   if (!Number.isFinite(lr)) {
     throw new RangeError(`fusedSgdUpdate: lr is ${lr}, expected a finite number`);
   }
-  const k = kernels();
-  if (
-    k.sgd !== undefined &&
-    value.length >= MIN_WASM_SGD_LENGTH &&
-    value instanceof Float32Array &&
-    k.supports(value)
-  ) {
-    k.sgd(value, grad as Float32Array, lr);
+  const k = float32Kernels(value, MIN_WASM_SGD_LENGTH);
+  if (k?.sgd !== undefined) {
+    k.sgd(value as Float32Array, grad as Float32Array, lr);
     return;
   }
   jsSgd(value, grad, lr);
