@@ -23,16 +23,16 @@ describe('ThreadTuner', () => {
     const tuner = new ThreadTuner(16);
     const choices = drive(tuner, 1e7, 66, (threaded) => (threaded ? 1 : 2));
     expect(choices.slice(0, 2)).toEqual([false, true]);
-    // Afterwards threads, except one re-measurement of one thread every 16 calls.
+    // Afterwards threads, except re-measurements of one thread after 16 calls, then 32 (the
+    // first one confirmed the choice, so the wait doubled).
     const rest = choices.slice(2);
-    expect(rest.filter((t) => !t).length).toBe(4);
-    expect(rest.filter((t) => t).length).toBe(60);
+    expect(rest.flatMap((t, i) => (t ? [] : [i + 1]))).toEqual([16, 48]);
   });
 
   it('stays on one thread when threads are slower (a busy machine)', () => {
     const tuner = new ThreadTuner(16);
     const choices = drive(tuner, 1e7, 66, (threaded) => (threaded ? 2.2 : 2));
-    expect(choices.slice(2).filter((t) => t).length).toBe(4);
+    expect(choices.slice(2).filter((t) => t).length).toBe(2);
   });
 
   it('follows a change of load', () => {
@@ -107,5 +107,25 @@ describe('ThreadTuner', () => {
     expect(tuner.useThreads(flops, forward) || tuner.useThreads(flops, forward)).toBe(true);
     expect(tuner.useThreads(flops, weights) && tuner.useThreads(flops, weights)).toBe(false);
     expect(tuner.estimate(flops).single).toBeUndefined();
+  });
+
+  it('waits twice as long after each confirming re-measurement, up to 16×, and resets on a change', () => {
+    const tuner = new ThreadTuner(4);
+    let threadsFaster = true;
+    const ms = (threaded: boolean): number => (threaded === threadsFaster ? 1 : 2);
+    const choices = drive(tuner, 1e7, 2 + 4 + 8 + 16 + 32 + 64 + 64 + 64, ms);
+    // Re-measurements (calls on one thread) after 4, 8, 16, 32, 64, then 64 calls again (16 × 4).
+    const explores = choices.slice(2).flatMap((t, i) => (t ? [] : [i + 1]));
+    expect(explores).toEqual([4, 12, 28, 60, 124, 188, 252]);
+    // The machine gets busy and threads become the slower mode. The tuner notices at its next
+    // re-measurement of one thread (at most 16 × 4 calls away), switches, and, the choice having
+    // changed, re-measures threads after 4 calls again, then 8, then 16.
+    threadsFaster = false;
+    const later = drive(tuner, 1e7, 120, ms);
+    const switched = later.indexOf(false);
+    expect(switched).toBeGreaterThanOrEqual(0);
+    expect(switched).toBeLessThanOrEqual(64);
+    const threadedAfter = later.flatMap((t, i) => (t && i > switched ? [i - switched] : []));
+    expect(threadedAfter).toEqual([4, 12, 28]);
   });
 });

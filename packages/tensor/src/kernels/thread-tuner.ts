@@ -8,8 +8,9 @@
  * A kind is a size class (a power of two of FLOPs) and, when the caller gives one, a shape key:
  * the three products of a training step often have the same FLOPs but split very differently.
  * Each kind keeps a moving average of the time per FLOP in each mode. It tries both modes first,
- * then uses the faster one and re-measures the other every `exploreEvery` calls, so that it
- * follows the machine's load. A threaded timing taken with workers that first had to be woken is
+ * then uses the faster one and re-measures the other after `exploreEvery` calls, so that it
+ * follows the machine's load; while re-measurements confirm the choice, the wait between them
+ * doubles, up to 16 × `exploreEvery` calls (each one costs a call in the slower mode). A threaded timing taken with workers that first had to be woken is
  * dropped once (see `record`): the next call of the kind tries threads again.
  */
 export class ThreadTuner {
@@ -35,8 +36,12 @@ export class ThreadTuner {
     }
     const threadedIsFaster = c.multi < c.single;
     c.calls++;
-    const explore = c.calls % this.exploreEvery === 0;
-    if (explore && !threadedIsFaster) c.pending = true;
+    const explore = c.calls >= c.interval;
+    if (explore) {
+      c.calls = 0;
+      c.exploring = threadedIsFaster ? 'single' : 'multi';
+      if (!threadedIsFaster) c.pending = true;
+    }
     return explore ? !threadedIsFaster : threadedIsFaster;
   }
 
@@ -59,12 +64,21 @@ export class ThreadTuner {
     const perFlop = ms / flops;
     const blend = (old: number | undefined): number =>
       old === undefined ? perFlop : old + this.smoothing * (perFlop - old);
+    const before = c.single !== undefined && c.multi !== undefined ? c.multi < c.single : undefined;
     if (threaded) {
       c.multi = blend(c.multi);
       c.pending = false;
       c.coldSkipped = false;
     } else {
       c.single = blend(c.single);
+    }
+    if (c.exploring === (threaded ? 'multi' : 'single')) {
+      // A re-measurement that left the choice as it was: wait twice as long for the next one
+      // (up to 16 × exploreEvery); one that changed it: back to every exploreEvery calls.
+      c.exploring = undefined;
+      const after = (c.multi as number) < (c.single as number);
+      c.interval =
+        after === before ? Math.min(c.interval * 2, this.exploreEvery * 16) : this.exploreEvery;
     }
   }
 
@@ -79,7 +93,7 @@ export class ThreadTuner {
     const key = (((shape & 0xffffff) << 6) | Math.floor(Math.log2(Math.max(1, flops)))) >>> 0;
     let c = this.classes.get(key);
     if (c === undefined) {
-      c = { calls: 0, pending: false, coldSkipped: false };
+      c = { calls: 0, interval: this.exploreEvery, pending: false, coldSkipped: false };
       this.classes.set(key, c);
     }
     return c;
@@ -89,7 +103,12 @@ export class ThreadTuner {
 interface SizeClass {
   single?: number;
   multi?: number;
+  /** Calls since the last re-measurement. */
   calls: number;
+  /** Calls between two re-measurements: exploreEvery, doubled while they change nothing. */
+  interval: number;
+  /** The mode being re-measured, until its timing is recorded. */
+  exploring?: 'single' | 'multi';
   /** A threaded re-measurement was decided but not recorded yet. */
   pending: boolean;
   /** A cold threaded timing of the pending re-measurement was dropped already. */
