@@ -110,7 +110,7 @@ describe('ThreadTuner', () => {
   });
 
   it('waits twice as long after each confirming re-measurement, up to 16×, and resets on a change', () => {
-    const tuner = new ThreadTuner(4);
+    const tuner = new ThreadTuner(4, 0.25, Number.POSITIVE_INFINITY);
     let threadsFaster = true;
     const ms = (threaded: boolean): number => (threaded === threadsFaster ? 1 : 2);
     const choices = drive(tuner, 1e7, 2 + 4 + 8 + 16 + 32 + 64 + 64 + 64, ms);
@@ -127,5 +127,18 @@ describe('ThreadTuner', () => {
     expect(switched).toBeLessThanOrEqual(64);
     const threadedAfter = later.flatMap((t, i) => (t && i > switched ? [i - switched] : []));
     expect(threadedAfter).toEqual([4, 12, 28]);
+  });
+
+  it('caps the wait at about maxWaitMs of calls, so large products are re-measured as often', () => {
+    const explores = (msPerCall: number): number[] => {
+      const tuner = new ThreadTuner(4, 0.25, 50);
+      const choices = drive(tuner, 1e7, 2 + 60, (threaded) => (threaded ? 1 : 2) * msPerCall);
+      return choices.slice(2).flatMap((t, i) => (t ? [] : [i + 1]));
+    };
+    // 1 ms per call: 4, 8, 16, 32, then 50 calls (50 ms); 10 ms: 4, then 5 (50 ms); 100 ms:
+    // never more than exploreEvery.
+    expect(explores(1)).toEqual([4, 12, 28, 60]);
+    expect(explores(10)).toEqual([4, 9, 14, 19, 24, 29, 34, 39, 44, 49, 54, 59]);
+    expect(explores(100)).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60]);
   });
 });

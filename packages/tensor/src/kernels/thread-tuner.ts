@@ -10,7 +10,8 @@
  * Each kind keeps a moving average of the time per FLOP in each mode. It tries both modes first,
  * then uses the faster one and re-measures the other after `exploreEvery` calls, so that it
  * follows the machine's load; while re-measurements confirm the choice, the wait between them
- * doubles, up to 16 × `exploreEvery` calls (each one costs a call in the slower mode). A threaded timing taken with workers that first had to be woken is
+ * doubles (each one costs a call in the slower mode), up to 16 × `exploreEvery` calls and about
+ * `maxWaitMs` of calls, so a large product keeps being re-measured every `exploreEvery` calls. A threaded timing taken with workers that first had to be woken is
  * dropped once (see `record`): the next call of the kind tries threads again.
  */
 export class ThreadTuner {
@@ -21,6 +22,8 @@ export class ThreadTuner {
     readonly exploreEvery = 16,
     /** Weight of the newest timing in the moving averages. */
     readonly smoothing = 0.25,
+    /** The longest wait between two re-measurements that a back-off may reach, in ms. */
+    readonly maxWaitMs = 50,
   ) {}
 
   /**
@@ -73,12 +76,19 @@ export class ThreadTuner {
       c.single = blend(c.single);
     }
     if (c.exploring === (threaded ? 'multi' : 'single')) {
-      // A re-measurement that left the choice as it was: wait twice as long for the next one
-      // (up to 16 × exploreEvery); one that changed it: back to every exploreEvery calls.
+      // A re-measurement that left the choice as it was: wait twice as long for the next one, up
+      // to 16 × exploreEvery calls and to about `maxWaitMs` (a large product is re-measured as
+      // often as before, so that a change of load is seen as soon); one that changed the
+      // choice: back to every exploreEvery calls.
       c.exploring = undefined;
-      const after = (c.multi as number) < (c.single as number);
-      c.interval =
-        after === before ? Math.min(c.interval * 2, this.exploreEvery * 16) : this.exploreEvery;
+      const single = c.single as number;
+      const multi = c.multi as number;
+      const msPerCall = Math.min(single, multi) * flops;
+      const cap = Math.max(
+        this.exploreEvery,
+        Math.min(this.exploreEvery * 16, Math.floor(this.maxWaitMs / msPerCall)),
+      );
+      c.interval = multi < single === before ? Math.min(c.interval * 2, cap) : this.exploreEvery;
     }
   }
 
