@@ -7,12 +7,15 @@
  *
  * A kind is a size class (a power of two of FLOPs) and, when the caller gives one, a shape key:
  * the three products of a training step often have the same FLOPs but split very differently.
- * Each kind keeps a moving average of the time per FLOP in each mode. It tries both modes first,
- * then uses the faster one and re-measures the other after `exploreEvery` calls, so that it
- * follows the machine's load; while re-measurements confirm the choice, the wait between them
+ * Each kind keeps the last `window` timings per FLOP of each mode and takes their minimum as the
+ * mode's speed: one call slowed by the machine (a preempted worker) does not decide anything,
+ * while a lasting change replaces the whole window within `window` calls. It tries both modes
+ * first, then uses the faster one and re-measures the other after `exploreEvery` calls, so that
+ * it follows the machine's load; while re-measurements confirm the choice, the wait between them
  * doubles (each one costs a call in the slower mode), up to 16 × `exploreEvery` calls and about
- * `maxWaitMs` of calls, so a large product keeps being re-measured every `exploreEvery` calls. A threaded timing taken with workers that first had to be woken is
- * dropped once (see `record`): the next call of the kind tries threads again.
+ * `maxWaitMs` of calls, so a large product keeps being re-measured every `exploreEvery` calls. A
+ * threaded timing taken with workers that first had to be woken is dropped once (see `record`):
+ * the next call of the kind tries threads again.
  */
 export class ThreadTuner {
   private readonly classes = new Map<number, SizeClass>();
@@ -20,11 +23,15 @@ export class ThreadTuner {
   constructor(
     /** Calls between two re-measurements of the mode not in use. */
     readonly exploreEvery = 16,
-    /** Weight of the newest timing in the moving averages. */
-    readonly smoothing = 0.25,
+    /** Timings per mode whose minimum is the mode's speed (a whole number ≥ 1). */
+    readonly window = 4,
     /** The longest wait between two re-measurements that a back-off may reach, in ms. */
     readonly maxWaitMs = 50,
-  ) {}
+  ) {
+    if (!Number.isInteger(window) || window < 1) {
+      throw new RangeError(`ThreadTuner: window must be a whole number ≥ 1, got ${window}`);
+    }
+  }
 
   /**
    * Whether the next call of `flops` floating-point operations (of shape `shape`, any small
@@ -65,34 +72,37 @@ export class ThreadTuner {
       return;
     }
     const perFlop = ms / flops;
-    const blend = (old: number | undefined): number =>
-      old === undefined ? perFlop : old + this.smoothing * (perFlop - old);
     const before = c.single !== undefined && c.multi !== undefined ? c.multi < c.single : undefined;
     if (threaded) {
-      c.multi = blend(c.multi);
+      c.multi = c.multiTimes.add(perFlop);
       c.pending = false;
       c.coldSkipped = false;
     } else {
-      c.single = blend(c.single);
+      c.single = c.singleTimes.add(perFlop);
     }
-    if (c.exploring === (threaded ? 'multi' : 'single')) {
-      // A re-measurement that left the choice as it was: wait twice as long for the next one, up
-      // to 16 × exploreEvery calls and to about `maxWaitMs` (a large product is re-measured as
-      // often as before, so that a change of load is seen as soon); one that changed the
-      // choice: back to every exploreEvery calls.
+    if (c.single === undefined || c.multi === undefined) return;
+    const after = c.multi < c.single;
+    if (before !== undefined && after !== before) {
+      // The choice changed (a re-measurement, or the mode in use got slower): watch closely
+      // again, re-measuring the other mode every exploreEvery calls.
       c.exploring = undefined;
-      const single = c.single as number;
-      const multi = c.multi as number;
-      const msPerCall = Math.min(single, multi) * flops;
+      c.calls = 0;
+      c.interval = this.exploreEvery;
+    } else if (c.exploring === (threaded ? 'multi' : 'single')) {
+      // A re-measurement that confirmed the choice: wait twice as long for the next one, up to
+      // 16 × exploreEvery calls and about `maxWaitMs` of calls (a large product is re-measured
+      // every exploreEvery calls, so that a change of load is seen as soon).
+      c.exploring = undefined;
+      const msPerCall = Math.min(c.single, c.multi) * flops;
       const cap = Math.max(
         this.exploreEvery,
         Math.min(this.exploreEvery * 16, Math.floor(this.maxWaitMs / msPerCall)),
       );
-      c.interval = multi < single === before ? Math.min(c.interval * 2, cap) : this.exploreEvery;
+      c.interval = Math.min(c.interval * 2, cap);
     }
   }
 
-  /** The averaged milliseconds per FLOP of each mode for a kind (for tests, logs). */
+  /** The milliseconds per FLOP of each mode for a kind, as the tuner sees them (tests, logs). */
   estimate(flops: number, shape = 0): { single?: number; multi?: number } {
     const c = this.classOf(flops, shape);
     return { single: c.single, multi: c.multi };
@@ -103,7 +113,14 @@ export class ThreadTuner {
     const key = (((shape & 0xffffff) << 6) | Math.floor(Math.log2(Math.max(1, flops)))) >>> 0;
     let c = this.classes.get(key);
     if (c === undefined) {
-      c = { calls: 0, interval: this.exploreEvery, pending: false, coldSkipped: false };
+      c = {
+        calls: 0,
+        interval: this.exploreEvery,
+        pending: false,
+        coldSkipped: false,
+        singleTimes: new RecentMinimum(this.window),
+        multiTimes: new RecentMinimum(this.window),
+      };
       this.classes.set(key, c);
     }
     return c;
@@ -111,8 +128,11 @@ export class ThreadTuner {
 }
 
 interface SizeClass {
+  /** The speed (ms per FLOP) of each mode: the minimum of its recent timings. */
   single?: number;
   multi?: number;
+  singleTimes: RecentMinimum;
+  multiTimes: RecentMinimum;
   /** Calls since the last re-measurement. */
   calls: number;
   /** Calls between two re-measurements: exploreEvery, doubled while they change nothing. */
@@ -123,6 +143,27 @@ interface SizeClass {
   pending: boolean;
   /** A cold threaded timing of the pending re-measurement was dropped already. */
   coldSkipped: boolean;
+}
+
+/** The minimum of the last `size` values added (a ring; no allocation per value). */
+class RecentMinimum {
+  private readonly values: Float64Array;
+  private count = 0;
+  private next = 0;
+
+  constructor(size: number) {
+    this.values = new Float64Array(size);
+  }
+
+  /** Adds a value and returns the minimum of the recent ones. */
+  add(value: number): number {
+    this.values[this.next] = value;
+    this.next = (this.next + 1) % this.values.length;
+    this.count = Math.min(this.count + 1, this.values.length);
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.count; i++) min = Math.min(min, this.values[i] as number);
+    return min;
+  }
 }
 
 /**
