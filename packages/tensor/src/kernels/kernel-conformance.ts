@@ -126,3 +126,20 @@ export const edgeShapes: ReadonlyArray<[number, number, number]> = [
   [70, 1030, 260],
   [12, 16, 519], // k blocks of 173 (not a multiple of 4): tails of the 4×4 transposed packing
 ];
+
+/**
+ * Checks `kern` on every edge shape with every combination of transposes and accumulation,
+ * seeding the operands from `seed` upwards.
+ */
+export function checkEdgeShapes(kern: Kernels, seed: number): void {
+  let next = seed;
+  for (const [m, n, k] of edgeShapes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const accumulate of [false, true]) {
+          checkMatmul(kern, { m, n, k, transA, transB, accumulate, seed: next++ });
+        }
+      }
+    }
+  }
+}

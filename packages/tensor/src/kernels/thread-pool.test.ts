@@ -1,7 +1,12 @@
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMatmul, edgeShapes, type MatmulCase, matmulCases } from './kernel-conformance.js';
+import {
+  checkEdgeShapes,
+  checkMatmul,
+  type MatmulCase,
+  matmulCases,
+} from './kernel-conformance.js';
 import { ThreadPool, threadsSupported } from './thread-pool.js';
 import { shapeKey, ThreadTuner } from './thread-tuner.js';
 import { type Block, createWasmKernels, type ThreadPolicy, WasmEngine } from './wasm.js';
@@ -82,16 +87,7 @@ describe.each([
     'handles empty, tiny and block-crossing shapes for every flag',
     () => {
       const kern = createWasmKernels(engine, policy);
-      let seed = 100;
-      for (const [m, n, k] of edgeShapes) {
-        for (const transA of [false, true]) {
-          for (const transB of [false, true]) {
-            for (const accumulate of [false, true]) {
-              checkMatmul(kern, { m, n, k, transA, transB, accumulate, seed: seed++ });
-            }
-          }
-        }
-      }
+      checkEdgeShapes(kern, 100);
     },
     60_000,
   );
