@@ -1,4 +1,4 @@
-import { formatShape, ShapeError, Tensor } from '@nabla/tensor';
+import { formatShape, isTensor, ShapeError, Tensor } from '@nabla/tensor';
 
 /**
  * One-hot encodes class labels: row i of the result is all zeros but a 1 in column `labels[i]`.
@@ -14,7 +14,7 @@ export function oneHot(
     throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   }
   let values: ArrayLike<number>;
-  if (labels instanceof Tensor) {
+  if (isTensor(labels)) {
     if (labels.rank !== 1) {
       throw new ShapeError(`oneHot: labels must be 1-D, got shape ${formatShape(labels.shape)}`);
     }

@@ -1,7 +1,7 @@
 import type { FloatArray, FloatDType, Parameter, Rng, Tensor } from '@nabla/tensor';
+import { ReusableBuffer } from '@nabla/tensor';
 import { assertFloat, assertGradOut, lastForward } from './checks.js';
 import type { ForwardContext, Layer, TensorStateDict } from './layer.js';
-import { ReusableBuffer } from './reusable-buffer.js';
 import { loadParameterState } from './state-dict.js';
 
 /**

@@ -6,7 +6,6 @@ export { LeakyReLU } from './leaky-relu.js';
 export type { LinearOptions } from './linear.js';
 export { Linear } from './linear.js';
 export { ReLU } from './relu.js';
-export { ReusableBuffer } from './reusable-buffer.js';
 export { Sequential } from './sequential.js';
 export { Sigmoid } from './sigmoid.js';
 export { Softmax } from './softmax.js';

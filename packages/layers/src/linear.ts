@@ -7,12 +7,12 @@ import {
   heNormal,
   heUniform,
   matmul,
+  ReusableBuffer,
   ShapeError,
   zeros,
 } from '@nabla/tensor';
 import { assertFloat, assertGradOut, lastForward } from './checks.js';
 import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
-import { ReusableBuffer } from './reusable-buffer.js';
 import { loadParameterState, parameterStateDict } from './state-dict.js';
 
 export interface LinearOptions<D extends FloatDType> {

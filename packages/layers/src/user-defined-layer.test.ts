@@ -6,7 +6,6 @@ import {
   Linear,
   loadParameterState,
   parameterStateDict,
-  ReusableBuffer,
   Sequential,
   Tanh,
 } from '@nabla/layers';

@@ -1,6 +1,6 @@
 import type { FloatArray, FloatDType, Tensor } from '@nabla/tensor';
+import { ReusableBuffer } from '@nabla/tensor';
 import { assertElementwiseOperands, outputLike, positionOf } from './checks.js';
-import { GradBuffer } from './grad-buffer.js';
 import type { Loss, LossOutput } from './loss.js';
 
 const NAME = 'binaryCrossEntropyWithLogits';
@@ -55,7 +55,7 @@ export function bceWithLogitsKernel(x: FloatArray, t: FloatArray, grad: FloatArr
 /** `binaryCrossEntropyWithLogits` as a `Loss` object reusing its gradient buffer. */
 export class BinaryCrossEntropyWithLogits implements Loss<Tensor<FloatDType>> {
   readonly name = NAME;
-  private readonly buffer = new GradBuffer();
+  private readonly buffer = new ReusableBuffer();
 
   compute<D extends FloatDType>(logits: Tensor<D>, target: Tensor<FloatDType>): LossOutput<D> {
     checkOperands(logits, target);

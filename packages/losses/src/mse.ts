@@ -1,6 +1,6 @@
 import type { FloatArray, FloatDType, Tensor } from '@nabla/tensor';
+import { ReusableBuffer } from '@nabla/tensor';
 import { assertElementwiseOperands, assertFinite, outputLike } from './checks.js';
-import { GradBuffer } from './grad-buffer.js';
 import type { Loss, LossOutput } from './loss.js';
 
 const NAME = 'mse';
@@ -43,7 +43,7 @@ export function mseKernel(x: FloatArray, y: FloatArray, grad: FloatArray): numbe
 /** `mse` as a `Loss` object reusing its gradient buffer (valid until the next `compute`). */
 export class MeanSquaredError implements Loss<Tensor<FloatDType>> {
   readonly name = NAME;
-  private readonly buffer = new GradBuffer();
+  private readonly buffer = new ReusableBuffer();
 
   compute<D extends FloatDType>(input: Tensor<D>, target: Tensor<FloatDType>): LossOutput<D> {
     checkOperands(input, target);

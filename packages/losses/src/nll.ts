@@ -1,6 +1,6 @@
 import type { FloatArray, FloatDType, Tensor } from '@nabla/tensor';
+import { ReusableBuffer } from '@nabla/tensor';
 import { assertFinite, assertMatrix, checkClassTarget, outputLike } from './checks.js';
-import { GradBuffer } from './grad-buffer.js';
 import type { ClassTarget, Loss, LossOutput } from './loss.js';
 
 const NAME = 'nll';
@@ -79,7 +79,7 @@ export function nllProbs(
 /** `nll` as a `Loss` object reusing its gradient buffer (valid until the next `compute`). */
 export class NegativeLogLikelihood implements Loss<ClassTarget> {
   readonly name = NAME;
-  private readonly buffer = new GradBuffer();
+  private readonly buffer = new ReusableBuffer();
 
   compute<D extends FloatDType>(logProbs: Tensor<D>, target: ClassTarget): LossOutput<D> {
     assertMatrix(NAME, 'log-probabilities', logProbs);

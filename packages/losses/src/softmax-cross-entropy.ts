@@ -1,6 +1,6 @@
 import type { FloatArray, FloatDType, Tensor } from '@nabla/tensor';
+import { ReusableBuffer } from '@nabla/tensor';
 import { assertMatrix, checkClassTarget, outputLike, positionOf } from './checks.js';
-import { GradBuffer } from './grad-buffer.js';
 import type { ClassTarget, Loss, LossOutput } from './loss.js';
 
 export interface SoftmaxCrossEntropyOptions {
@@ -147,7 +147,7 @@ function checkSmoothing(value: number | undefined): number {
 export class SoftmaxCrossEntropy implements Loss<ClassTarget> {
   readonly name = NAME;
   readonly labelSmoothing: number;
-  private readonly buffer = new GradBuffer();
+  private readonly buffer = new ReusableBuffer();
 
   constructor(options: SoftmaxCrossEntropyOptions = {}) {
     this.labelSmoothing = checkSmoothing(options.labelSmoothing);

@@ -1,6 +1,8 @@
 // One fused Adam/AdamW step over float32 arrays (addresses in bytes), four elements at a time:
+// the caller pads every array to a multiple of four elements (the lanes past n are scratch), so
+// there is no scalar tail and the formula is written once here.
 // one pass reads θ, g, m, v (and v̂max) and writes θ, m, v (and v̂max). The formula is the one
-// src/kernels/js-adam.ts implements in JS; this is its SIMD128 form. 1 − β1 and 1 − β2 come in
+// src/kernels/js/adam.ts implements in JS; this is its SIMD128 form. 1 − β1 and 1 − β2 come in
 // precomputed (in float64 by the caller): 1 − f32(0.999) in float32 would be off by 1e-5.
 
 /**
@@ -37,8 +39,7 @@ export function adam(
   const wd = f32x4.splat(l2);
   const sh = f32x4.splat(shrink);
   const ams = vmax !== 0;
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
+  for (let j = 0; j < n; j += 4) {
     const o = (<usize>j) << 2;
     const theta = f32x4.mul(v128.load(value + o), sh);
     const g = f32x4.add(v128.load(grad + o), f32x4.mul(wd, theta));
@@ -53,20 +54,5 @@ export function adam(
     }
     const denom = f32x4.add(f32x4.div(f32x4.sqrt(s), bc2), e);
     v128.store(value + o, f32x4.sub(theta, f32x4.div(f32x4.mul(step, mj), denom)));
-  }
-  for (; j < n; j++) {
-    const o = (<usize>j) << 2;
-    const theta = load<f32>(value + o) * shrink;
-    const g = load<f32>(grad + o) + l2 * theta;
-    const mj = beta1 * load<f32>(m + o) + oneMinusBeta1 * g;
-    const vj = beta2 * load<f32>(v + o) + oneMinusBeta2 * g * g;
-    store<f32>(m + o, mj);
-    store<f32>(v + o, vj);
-    let s = vj;
-    if (ams) {
-      s = max(load<f32>(vmax + o), vj);
-      store<f32>(vmax + o, s);
-    }
-    store<f32>(value + o, theta - (stepSize * mj) / (sqrt<f32>(s) / bc2Sqrt + eps));
   }
 }

@@ -1,13 +1,12 @@
 // One plain SGD step over float32 arrays (addresses in bytes): value ← value − lr·grad, four
 // elements at a time. The arithmetic is done in float64 and rounded once to float32, exactly as
-// the JS loop of src/kernels/js-sgd.ts does (a float32 element promoted, lr·g and the difference
+// the JS loop of src/kernels/js/sgd.ts does (a float32 element promoted, lr·g and the difference
 // rounded to float64, the result rounded to float32), so both give the same bits.
 
-/** value[i] ← value[i] − lr·grad[i] for i < n. */
+/** value[i] ← value[i] − lr·grad[i] for i < n (the arrays are padded to a multiple of 4 elements). */
 export function sgd(value: usize, grad: usize, n: i32, lr: f64): void {
   const rate = f64x2.splat(lr);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (let i = 0; i < n; i += 4) {
     const o = (<usize>i) << 2;
     const w = v128.load(value + o);
     const g = v128.load(grad + o);
@@ -20,9 +19,5 @@ export function sgd(value: usize, grad: usize, n: i32, lr: f64): void {
       value + o,
       v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2),
     );
-  }
-  for (; i < n; i++) {
-    const o = (<usize>i) << 2;
-    store<f32>(value + o, <f32>(<f64>load<f32>(value + o) - lr * <f64>load<f32>(grad + o)));
   }
 }

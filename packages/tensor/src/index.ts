@@ -22,17 +22,23 @@ export type {
   TypedArrayFor,
 } from './dtype.js';
 export { allocate, dtypeOf, isDType } from './dtype.js';
+export type { BackendName, Engine, EngineInfo } from './engine/engine.js';
+export { ENGINE_PROTOCOL } from './engine/engine.js';
+export {
+  backendName,
+  engineInfo,
+  getEngine,
+  getThreads,
+  setBackend,
+  setThreads,
+} from './engine/registry.js';
 export type {
   DecodeSafetensorsOptions,
   SafetensorsContents,
   SafetensorsErrorCode,
 } from './io/safetensors.js';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './io/safetensors.js';
-export type { BackendName } from './kernels/backend.js';
-export { backendName, getThreads, setBackend, setThreads } from './kernels/backend.js';
-export { fusedAdamUpdate } from './kernels/fused-adam.js';
-export { fusedSgdUpdate } from './kernels/fused-sgd.js';
-export type { AdamCoefficients } from './kernels/kernels.js';
+export type { AdamCoefficients, GemmJob } from './kernels/kernels.js';
 export type { Operand } from './ops/binary.js';
 export {
   add,
@@ -50,6 +56,8 @@ export {
   sub,
 } from './ops/binary.js';
 export { concat } from './ops/concat.js';
+export { fusedAdamUpdate } from './ops/fused-adam.js';
+export { fusedSgdUpdate } from './ops/fused-sgd.js';
 export type { MatmulOptions } from './ops/matmul.js';
 export { matmul } from './ops/matmul.js';
 export type { ReduceOptions } from './ops/reduce.js';
@@ -81,7 +89,8 @@ export {
   randomNormal,
   uniform,
 } from './random.js';
+export { ReusableBuffer } from './reusable-buffer.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, formatShape, ShapeError, shapesEqual, sizeOf } from './shape.js';
 export type { FloatTensor, NestedArray } from './tensor.js';
-export { Tensor } from './tensor.js';
+export { isTensor, Tensor } from './tensor.js';

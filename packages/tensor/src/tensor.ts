@@ -8,6 +8,25 @@ import {
   validateShape,
 } from './shape.js';
 
+/**
+ * The brand every tensor carries (on `Tensor.prototype`). `Symbol.for` makes it the same symbol in
+ * every copy of @nabla/tensor, so a tensor made by one copy is recognised by all of them.
+ */
+const TENSOR_BRAND = Symbol.for('@nabla/tensor/Tensor');
+
+/**
+ * Whether `value` is a tensor of any copy of @nabla/tensor loaded in this process (another
+ * version, the CJS build next to the ESM one, a nested duplicate). Use it, or `instanceof Tensor`
+ * (which calls it), rather than checking the class of one copy.
+ */
+export function isTensor(value: unknown): value is Tensor {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[TENSOR_BRAND] === true
+  );
+}
+
 /** A nested array of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
 
@@ -17,8 +36,20 @@ export type NestedArray = number | NestedArray[];
  * `data` is exactly `size` elements long (a view when the tensor is a view of another).
  * Views (`reshape`, `rows`) share memory with the tensor they come from; every op that is not
  * documented as writing into an `out` argument returns a new tensor and leaves its inputs alone.
+ *
+ * `x instanceof Tensor` is true for tensors of every copy of the package (see `isTensor`), and the
+ * class has no private members, so the types of two copies are compatible.
  */
 export class Tensor<D extends DType = DType> {
+  static {
+    Object.defineProperty(Tensor.prototype, TENSOR_BRAND, { value: true });
+  }
+
+  /** `instanceof Tensor` accepts tensors of any copy of @nabla/tensor (see `isTensor`). */
+  static [Symbol.hasInstance](value: unknown): value is Tensor {
+    return isTensor(value);
+  }
+
   readonly dtype: D;
   readonly shape: Shape;
   readonly size: number;
@@ -81,7 +112,7 @@ export class Tensor<D extends DType = DType> {
 
   /** The element at the given indices (one per axis). */
   get(...indices: number[]): number {
-    return this.data[this.offsetOf(indices, 'get')] as number;
+    return this.data[offsetOf(this.shape, indices, 'get')] as number;
   }
 
   /** The single value of a tensor with one element. */
@@ -136,26 +167,26 @@ export class Tensor<D extends DType = DType> {
     };
     return `${head}\n${render(0, 0, '')}`;
   }
+}
 
-  private offsetOf(indices: readonly number[], op: string): number {
-    if (indices.length !== this.rank) {
-      throw new RangeError(
-        `${op}: got ${indices.length} indices for a tensor of rank ${this.rank}`,
-      );
-    }
-    let offset = 0;
-    let stride = 1;
-    for (let a = this.rank - 1; a >= 0; a--) {
-      const i = indices[a] as number;
-      const n = this.shape[a] as number;
-      if (!Number.isInteger(i) || i < 0 || i >= n) {
-        throw new RangeError(`${op}: index ${i} is out of range for axis ${a} of size ${n}`);
-      }
-      offset += i * stride;
-      stride *= n;
-    }
-    return offset;
+/** The flat offset of `indices` (one per axis) in a contiguous row-major array of `shape`. */
+function offsetOf(shape: Shape, indices: readonly number[], op: string): number {
+  const rank = shape.length;
+  if (indices.length !== rank) {
+    throw new RangeError(`${op}: got ${indices.length} indices for a tensor of rank ${rank}`);
   }
+  let offset = 0;
+  let stride = 1;
+  for (let a = rank - 1; a >= 0; a--) {
+    const i = indices[a] as number;
+    const n = shape[a] as number;
+    if (!Number.isInteger(i) || i < 0 || i >= n) {
+      throw new RangeError(`${op}: index ${i} is out of range for axis ${a} of size ${n}`);
+    }
+    offset += i * stride;
+    stride *= n;
+  }
+  return offset;
 }
 
 function fmt(v: number): string {

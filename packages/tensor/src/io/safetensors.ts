@@ -1,6 +1,6 @@
 import type { DType, TypedArrayFor } from '../dtype.js';
 import { formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { isTensor, Tensor } from '../tensor.js';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors), bytes in and bytes out, so
@@ -120,7 +120,7 @@ export function encodeWith(
         `"${METADATA_KEY}" is reserved and cannot name a tensor`,
       );
     }
-    if (!(t instanceof Tensor)) {
+    if (!isTensor(t)) {
       throw new SafetensorsError('bad-input', `"${name}" is not a Tensor`);
     }
     if (!(t.dtype in FORMAT_OF)) {

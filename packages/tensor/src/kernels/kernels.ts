@@ -1,49 +1,25 @@
 import type { FloatArray } from '../dtype.js';
 
 /**
- * The small interface every compute backend implements (internal; not exported from the
- * package root). All arrays are row-major and contiguous. A backend may handle only float32
- * (the wasm kernels do); ops fall back to the JS kernels for float64.
+ * One matrix product, the job every kernel path takes: C = op(A)·op(B) (+ C when `accumulate`),
+ * with C of m×n and inner dimension k. A is stored m×k, or k×m when `transA`; B is stored k×n, or
+ * n×k when `transB`; all row-major and contiguous, and C must not overlap A or B. The operands are
+ * arrays for the JS kernels and byte offsets into linear memory for the wasm ones.
  */
-export interface Kernels {
-  /** A short name for logs and benchmarks, e.g. `js`, `wasm-simd`, `wasm-relaxed-simd`. */
-  readonly name: string;
-  /** Whether this backend computes in the given array type. */
-  supports(array: FloatArray): boolean;
-  /**
-   * C = op(A)·op(B) (+ C when `accumulate`), with C of m×n and inner dimension k.
-   * A is stored m×k, or k×m when `transA`; B is stored k×n, or n×k when `transB`.
-   * `c` must not alias `a` or `b`.
-   */
-  matmul(
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    accumulate: boolean,
-  ): void;
-  /**
-   * Optional fused Adam/AdamW step over float32 arrays of equal length (see `fusedAdamUpdate`);
-   * backends without it, and float64 arrays, use the JS loop.
-   */
-  adam?(
-    value: Float32Array,
-    grad: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    vMax: Float32Array | undefined,
-    c: AdamCoefficients,
-  ): void;
-  /**
-   * Optional plain SGD step over float32 arrays of equal length (see `fusedSgdUpdate`), giving
-   * the same bits as the JS loop; backends without it, and float64 arrays, use the JS loop.
-   */
-  sgd?(value: Float32Array, grad: Float32Array, lr: number): void;
+export interface GemmJob<T = FloatArray> {
+  a: T;
+  b: T;
+  c: T;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  accumulate: boolean;
 }
+
+/** A block C[i0:i1, j0:j1] of a product's result: [i0, i1, j0, j1]. */
+export type Block = [number, number, number, number];
 
 /**
  * The per-step numbers of one Adam/AdamW update (PyTorch's formulation), computed by the caller
@@ -61,4 +37,18 @@ export interface AdamCoefficients {
   l2: number;
   /** AdamW's decoupled decay factor 1 − lr·λ (θ ← θ·shrink first); 1 for none. */
   shrink: number;
+}
+
+/**
+ * The kernels of one backend (internal), over arrays of type `A`. Each returns false when it could
+ * not run the call (its memory could not grow): the engine then runs the JS kernel instead.
+ */
+export interface Kernels<A extends FloatArray = FloatArray> {
+  /** `js`, `wasm-simd` or `wasm-relaxed-simd`. */
+  readonly name: string;
+  matmul(job: GemmJob<A>): boolean;
+  /** One Adam/AdamW step over arrays of one length (see `fusedAdamUpdate`). */
+  adam(value: A, grad: A, m: A, v: A, vMax: A | undefined, c: AdamCoefficients): boolean;
+  /** One plain SGD step θ ← θ − lr·g over arrays of one length (see `fusedSgdUpdate`). */
+  sgd(value: A, grad: A, lr: number): boolean;
 }

@@ -1,7 +1,6 @@
 import type { FloatDType } from '../dtype.js';
 import { allocate } from '../dtype.js';
-import { kernels } from '../kernels/backend.js';
-import { jsKernels } from '../kernels/js.js';
+import { getEngine } from '../engine/registry.js';
 import { formatShape, ShapeError } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -68,9 +67,7 @@ export function matmul<D extends FloatDType>(
     if (accumulate) throw new TypeError('matmul: accumulate needs an out tensor to add into');
     c = new Tensor(a.dtype, allocate(a.dtype, m * n), [m, n]);
   }
-  const kern = kernels();
-  const impl = kern.supports(a.data) ? kern : jsKernels;
-  impl.matmul(a.data, b.data, c.data, m, n, k, transA, transB, accumulate);
+  getEngine().matmul({ a: a.data, b: b.data, c: c.data, m, n, k, transA, transB, accumulate });
   return c;
 }
 

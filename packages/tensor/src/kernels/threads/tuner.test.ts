@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shapeKey, ThreadTuner } from './thread-tuner.js';
+import { shapeKey, ThreadTuner } from './tuner.js';
 
 /** Runs `calls` decisions for one size, feeding back the time each mode takes per call. */
 function drive(

@@ -5,12 +5,16 @@ import {
   checkEdgeShapes,
   checkMatmul,
   type MatmulCase,
+  type MatmulPath,
   matmulCases,
-} from './kernel-conformance.js';
-import { ThreadPool, threadsSupported } from './thread-pool.js';
-import { shapeKey, ThreadTuner } from './thread-tuner.js';
-import { type Block, createWasmKernels, type ThreadPolicy, WasmEngine } from './wasm.js';
-import { kernelModule, probeWasm, type SimdLevel } from './wasm-module.js';
+} from '../conformance.js';
+import type { Block, GemmJob } from '../kernels.js';
+import { WasmKernels } from '../wasm/kernels.js';
+import { kernelModule, probeWasm, type SimdLevel } from '../wasm/module.js';
+import { platformSpawn, threadsUnavailableReason } from './platform.js';
+import { ThreadPool } from './pool.js';
+import type { ThreadPolicy } from './split.js';
+import { shapeKey, ThreadTuner } from './tuner.js';
 
 if (!probeWasm().relaxedSimd) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const support = probeWasm();
@@ -25,9 +29,31 @@ const plain = (m: number, n: number, k: number, seed: number): MatmulCase => ({
   seed,
 });
 
-describe('threadsSupported', () => {
-  it('is true in Node (worker_threads and shared memory)', () => {
-    expect(threadsSupported()).toBe(true);
+/** The kernels as a conformance path, with `policy` (float32; out of memory is a failure). */
+function withPolicy(kernels: WasmKernels, pool: ThreadPool, policy: ThreadPolicy): MatmulPath {
+  kernels.attachThreads(pool, policy);
+  return {
+    name: kernels.name,
+    run(job) {
+      if (!kernels.matmul(job as GemmJob<Float32Array>)) throw new Error('out of memory');
+    },
+  };
+}
+
+/** Shared-memory simd kernels and a pool over their memory (spawn and spin as given). */
+function sharedKernels(options: ConstructorParameters<typeof ThreadPool>[2] = {}): {
+  kernels: WasmKernels;
+  pool: ThreadPool;
+} {
+  const kernels = new WasmKernels('simd', { memory: WasmKernels.sharedMemory() });
+  const pool = new ThreadPool(kernelModule('simd', true), kernels.memory, options);
+  return { kernels, pool };
+}
+
+describe('the platform', () => {
+  it('can run threads in Node (worker_threads and shared memory)', () => {
+    expect(threadsUnavailableReason()).toBeUndefined();
+    expect(platformSpawn({ loop: '' })).toBeDefined();
   });
 });
 
@@ -38,14 +64,13 @@ describe.each([
   // Three threads (two workers and the caller); minFlops 0 so that even tiny products are split
   // wherever the shape allows.
   const policy: ThreadPolicy = { threads: () => 3, minFlops: 0 };
-  let engine: WasmEngine;
+  let engine: WasmKernels;
   let pool: ThreadPool;
 
   beforeAll(async () => {
     if (!available) return;
-    engine = new WasmEngine(level, WasmEngine.sharedMemory());
+    engine = new WasmKernels(level, { memory: WasmKernels.sharedMemory() });
     pool = new ThreadPool(kernelModule(level, true), engine.memory);
-    engine.attachPool(pool);
     await pool.whenReady(2);
   });
   afterAll(() => pool?.close());
@@ -53,7 +78,7 @@ describe.each([
   it.skipIf(!available)(
     'splits work into blocks the workers take part in',
     () => {
-      const kern = createWasmKernels(engine, policy);
+      const kern = withPolicy(engine, pool, policy);
       checkMatmul(kern, plain(50, 40, 30, 1));
       expect(engine.lastThreads).toBe(3);
       expect(engine.lastBlocks).toBe(6);
@@ -74,7 +99,7 @@ describe.each([
   it.skipIf(!available)(
     'matches the float64 reference on random shapes and flags',
     () => {
-      const kern = createWasmKernels(engine, policy);
+      const kern = withPolicy(engine, pool, policy);
       fc.assert(
         fc.property(matmulCases(60), (c) => checkMatmul(kern, c)),
         { numRuns: 100 },
@@ -86,7 +111,7 @@ describe.each([
   it.skipIf(!available)(
     'handles empty, tiny and block-crossing shapes for every flag',
     () => {
-      const kern = createWasmKernels(engine, policy);
+      const kern = withPolicy(engine, pool, policy);
       checkEdgeShapes(kern, 100);
     },
     60_000,
@@ -94,8 +119,8 @@ describe.each([
 
   it.skipIf(!available)('gives bit-identical results however the work is split', () => {
     // Each element's sum runs over k in the same order whichever thread computes its block.
-    const single = createWasmKernels(new WasmEngine(level));
-    const threaded = createWasmKernels(engine, policy);
+    const single = new WasmKernels(level);
+    withPolicy(engine, pool, policy);
     for (const [m, n, k, transA, transB] of [
       [131, 67, 300, false, false],
       [64, 128, 784, false, false],
@@ -106,8 +131,9 @@ describe.each([
       const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.91));
       const one = new Float32Array(m * n);
       const many = new Float32Array(m * n);
-      single.matmul(a, b, one, m, n, k, transA, transB, false);
-      threaded.matmul(a, b, many, m, n, k, transA, transB, false);
+      const shape = { m, n, k, transA, transB, accumulate: false };
+      expect(single.matmul({ a, b, c: one, ...shape })).toBe(true);
+      expect(engine.matmul({ a, b, c: many, ...shape })).toBe(true);
       expect(engine.lastThreads).toBe(3);
       expect(engine.lastBlocks).toBeGreaterThan(1);
       expect(many.every((v, i) => Object.is(v, one[i]))).toBe(true);
@@ -116,7 +142,7 @@ describe.each([
 
   it.skipIf(!available)('follows its tuner: threads only where they were faster', () => {
     const tuner = new ThreadTuner(1000);
-    const kern = createWasmKernels(engine, { threads: () => 3, minFlops: 0, tuner });
+    const kern = withPolicy(engine, pool, { threads: () => 3, minFlops: 0, tuner });
     const slowThreads = plain(100, 100, 100, 8);
     const fastThreads = plain(300, 300, 300, 9);
     // The engine keys its statistics by shape as well as size.
@@ -139,7 +165,7 @@ describe.each([
   });
 
   it.skipIf(!available)('keeps one thread below the FLOP threshold', () => {
-    const kern = createWasmKernels(engine, { threads: () => 3, minFlops: 2 * 64 * 64 * 64 });
+    const kern = withPolicy(engine, pool, { threads: () => 3, minFlops: 2 * 64 * 64 * 64 });
     checkMatmul(kern, { ...plain(63, 64, 64, 4), transB: true });
     expect(engine.lastThreads).toBe(1);
     checkMatmul(kern, { ...plain(64, 64, 64, 5), transB: true });
@@ -150,25 +176,23 @@ describe.each([
 /** A simd engine with a pool of one ready worker that polls for `spinMicros` when idle. */
 async function twoThreadPool(
   spinMicros: number,
-): Promise<{ engine: WasmEngine; pool: ThreadPool }> {
-  const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
-  const pool = new ThreadPool(kernelModule('simd', true), engine.memory, undefined, spinMicros);
-  engine.attachPool(pool);
+): Promise<{ engine: WasmKernels; pool: ThreadPool }> {
+  const { kernels: engine, pool } = sharedKernels({ spinMicros });
   await pool.whenReady(1);
   return { engine, pool };
 }
 
 describe('ThreadPool', () => {
   it('uses only the caller until a worker reports ready', () => {
-    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
     let spawned = 0;
     // A spawner whose workers never start: the pool must not wait for them.
-    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, () => {
-      spawned++;
-      return { stop: () => undefined };
+    const { kernels: engine, pool } = sharedKernels({
+      spawn: () => {
+        spawned++;
+        return { stop: () => undefined };
+      },
     });
-    engine.attachPool(pool);
-    const kern = createWasmKernels(engine, { threads: () => 4, minFlops: 0 });
+    const kern = withPolicy(engine, pool, { threads: () => 4, minFlops: 0 });
     checkMatmul(kern, { ...plain(40, 40, 40, 6), transA: true, accumulate: true });
     expect(spawned).toBe(3);
     expect(engine.lastThreads).toBe(1);
@@ -176,25 +200,24 @@ describe('ThreadPool', () => {
   });
 
   it('runs on the caller alone when workers cannot be started', () => {
-    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
     let attempts = 0;
-    const pool = new ThreadPool(kernelModule('simd', true), engine.memory, () => {
-      attempts++;
-      throw new Error('no workers here');
+    const { kernels: engine, pool } = sharedKernels({
+      spawn: () => {
+        attempts++;
+        throw new Error('no workers here');
+      },
     });
-    engine.attachPool(pool);
-    const kern = createWasmKernels(engine, { threads: () => 4, minFlops: 0 });
+    const kern = withPolicy(engine, pool, { threads: () => 4, minFlops: 0 });
     checkMatmul(kern, plain(40, 40, 40, 11));
     checkMatmul(kern, plain(40, 40, 40, 12));
     expect(engine.lastThreads).toBe(1);
     expect(attempts).toBe(1);
+    expect(pool.failure).toBe('worker 1 could not be started: no workers here');
     pool.close();
   });
 
   it('reports a worker failure instead of returning a wrong result', async () => {
-    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
-    const pool = new ThreadPool(kernelModule('simd', true), engine.memory);
-    engine.attachPool(pool);
+    const { kernels: engine, pool } = sharedKernels();
     await pool.whenReady(1);
     const job = { ...plain(8, 8, 1, 0), a: 0, b: 0, c: 0, accumulate: true };
     // Both blocks reach far past the end of memory, so gemm traps on them in the worker. The
@@ -214,19 +237,18 @@ describe('ThreadPool', () => {
     );
     expect(pool.blocksDoneBy(1)).toBeGreaterThanOrEqual(1);
     // The pool still works afterwards.
-    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
+    const kern = withPolicy(engine, pool, { threads: () => 2, minFlops: 0 });
     checkMatmul(kern, plain(30, 30, 30, 7));
     expect(engine.lastThreads).toBe(2);
     pool.close();
   });
 
   it('rejects a negative or non-finite spin time', () => {
-    const engine = new WasmEngine('simd', WasmEngine.sharedMemory());
+    const memory = WasmKernels.sharedMemory();
     const module = kernelModule('simd', true);
-    expect(() => new ThreadPool(module, engine.memory, undefined, -1)).toThrow(/spinMicros/);
-    expect(() => new ThreadPool(module, engine.memory, undefined, Number.NaN)).toThrow(
-      /spinMicros/,
-    );
+    expect(() => new ThreadPool(module, memory, { spinMicros: -1 })).toThrow(/spinMicros/);
+    expect(() => new ThreadPool(module, memory, { spinMicros: Number.NaN })).toThrow(/spinMicros/);
+    expect(() => new ThreadPool(module, memory, { timeoutMs: 0 })).toThrow(/timeoutMs/);
   });
 
   it.each([
@@ -234,7 +256,7 @@ describe('ThreadPool', () => {
     ['spin between calls', 20_000],
   ])('computes correctly with workers that %s, and they take part', async (_, spinMicros) => {
     const { engine, pool } = await twoThreadPool(spinMicros);
-    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
+    const kern = withPolicy(engine, pool, { threads: () => 2, minFlops: 0 });
     for (let call = 0; call < 40; call++) {
       checkMatmul(kern, { ...plain(37 + call, 45, 29, 50 + call), transB: call % 2 === 1 });
       expect(engine.lastThreads).toBe(2);
@@ -251,7 +273,7 @@ describe('ThreadPool', () => {
   it('reports its workers warm for the spin time after a threaded call, then cold', async () => {
     const { engine, pool } = await twoThreadPool(50_000);
     expect(pool.warm()).toBe(false);
-    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
+    const kern = withPolicy(engine, pool, { threads: () => 2, minFlops: 0 });
     checkMatmul(kern, plain(64, 64, 64, 14));
     expect(engine.lastThreads).toBe(2);
     expect(pool.warm()).toBe(true);
@@ -262,7 +284,7 @@ describe('ThreadPool', () => {
 
   it('lets an idle worker sleep once its spin time is over (no core burnt while idle)', async () => {
     const { engine, pool } = await twoThreadPool(20_000);
-    const kern = createWasmKernels(engine, { threads: () => 2, minFlops: 0 });
+    const kern = withPolicy(engine, pool, { threads: () => 2, minFlops: 0 });
     checkMatmul(kern, plain(64, 64, 64, 13));
     // Past the 20 ms of spinning, the worker waits in Atomics.wait: over the next half second the
     // process uses far less than the half second of CPU a worker polling all along would.

@@ -1,5 +1,5 @@
-import type { FloatArray } from '../dtype.js';
-import type { AdamCoefficients } from './kernels.js';
+import type { FloatArray } from '../../dtype.js';
+import type { AdamCoefficients } from '../kernels.js';
 
 /**
  * The reference Adam/AdamW step in plain JS (any float arrays, computed in float64 per element):

@@ -1,4 +1,4 @@
-import { relaxedSimd, relaxedSimdShared, simd, simdShared } from './generated/wasm-binaries.js';
+import { relaxedSimd, relaxedSimdShared, simd, simdShared } from '../generated/wasm-binaries.js';
 
 /** Which instruction set a wasm kernel uses: plain SIMD128, or relaxed SIMD (fused multiply-add). */
 export type SimdLevel = 'simd' | 'relaxed-simd';

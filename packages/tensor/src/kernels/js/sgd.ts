@@ -1,4 +1,4 @@
-import type { FloatArray } from '../dtype.js';
+import type { FloatArray } from '../../dtype.js';
 
 /** The reference plain SGD step in JS (any float arrays, float64 per element): θ ← θ − lr·g. */
 export function jsSgd(value: FloatArray, grad: FloatArray, lr: number): void {

@@ -1,4 +1,5 @@
-import type { Block, GemmJob, GemmPool } from './wasm.js';
+import type { Block, GemmJob } from '../kernels.js';
+import { platformSpawn, type Spawn, type WorkerData, type WorkerHandle } from './platform.js';
 
 /**
  * Worker threads that run blocks of one matmul over a shared `WebAssembly.Memory`.
@@ -36,6 +37,8 @@ export const MAX_WORKERS = 63;
 /** Blocks one call may be split into. */
 export const MAX_BLOCKS = 1023;
 const SLOTS = BLOCKS + 4 * MAX_BLOCKS;
+/** Slots of the control block a worker's loop uses (for tests that write a worker of their own). */
+export const CONTROL = { SEQ, NEXT, READY, STOP } as const;
 
 /** The worker's loop, as plain script text (shared by the Node and browser wrappers). */
 const WORKER_LOOP = `
@@ -81,167 +84,70 @@ function nablaGemmWorker(data) {
 }
 `;
 
-const NODE_WORKER = `${WORKER_LOOP}
-nablaGemmWorker(require('node:worker_threads').workerData);
-`;
+/** The job's fields in the order of the control block's JOB slots (and of gemm's arguments). */
+const JOB_FIELDS = ['a', 'b', 'c', 'm', 'n', 'k', 'transA', 'transB', 'accumulate'] as const;
 
-const BROWSER_WORKER = `${WORKER_LOOP}
-self.onmessage = function (e) { self.onmessage = null; nablaGemmWorker(e.data); };
-`;
+/** Default of `ThreadPoolOptions.timeoutMs`. */
+export const DEFAULT_BLOCK_TIMEOUT_MS = 30_000;
 
-interface WorkerData {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  control: SharedArrayBuffer;
-  index: number;
-}
-
-/** A started worker, whatever the platform. */
-interface Handle {
-  stop(): void;
-}
-
-type Spawn = (data: WorkerData, onExit: () => void) => Handle;
-
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-  on(event: 'exit' | 'error', listener: () => void): void;
-}
-type NodeWorkerClass = new (
-  code: string,
-  options: { eval: true; workerData: WorkerData; name?: string },
-) => NodeWorker;
-
-interface NodeProcess {
-  getBuiltinModule?: (id: string) => unknown;
-}
-
-function nodeBuiltin(id: string): unknown {
-  const proc = (globalThis as { process?: NodeProcess }).process;
-  return typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule(id) : undefined;
-}
-
-function nodeSpawn(): Spawn | undefined {
-  const mod = nodeBuiltin('node:worker_threads') as { Worker?: NodeWorkerClass } | undefined;
-  const NodeWorkerCtor = mod?.Worker;
-  if (typeof NodeWorkerCtor !== 'function') return undefined;
-  return (data, onExit) => {
-    const worker = new NodeWorkerCtor(NODE_WORKER, {
-      eval: true,
-      workerData: data,
-      name: `nabla-gemm-${data.index}`,
-    });
-    worker.unref();
-    worker.on('exit', onExit);
-    worker.on('error', onExit);
-    return { stop: () => void worker.terminate() };
-  };
-}
-
-interface BrowserScope {
-  crossOriginIsolated?: boolean;
-  WorkerGlobalScope?: unknown;
-  Worker?: new (
-    url: string,
-  ) => {
-    postMessage(data: WorkerData): void;
-    terminate(): void;
-    onerror: (() => void) | null;
-  };
-  Blob?: typeof Blob;
-  URL?: typeof URL;
+export interface ThreadPoolOptions {
+  /** How workers are started (default: this runtime's; tests pass their own). */
+  spawn?: Spawn;
+  /**
+   * How long (µs) an idle worker keeps polling for the next job before it sleeps in
+   * `Atomics.wait`, and the caller polls for the workers' blocks before it does. Waking a
+   * sleeping thread takes tens to hundreds of µs on a VM (its idle virtual core must be woken
+   * too), as long as a whole small product, while the products of a training step follow each
+   * other within a millisecond or two. 0 sleeps at once. Default 10,000.
+   */
+  spinMicros?: number;
+  /**
+   * How long (ms) the caller waits for the blocks that workers claimed. Past it the call throws,
+   * the workers are stopped and the pool runs nothing more (`failure` says why). Default 30,000.
+   */
+  timeoutMs?: number;
 }
 
 /**
- * Browsers: only inside a worker of a cross-origin-isolated page (shared memory needs the
- * isolation, and the main thread of a page may not block in `Atomics.wait`).
+ * The worker side of threaded matmul for one wasm instance: `module` is the shared-memory variant
+ * of the instance's module and `memory` its memory.
  */
-function browserSpawn(): Spawn | undefined {
-  const g = globalThis as BrowserScope;
-  const BrowserWorker = g.Worker;
-  if (
-    g.crossOriginIsolated !== true ||
-    g.WorkerGlobalScope === undefined ||
-    typeof BrowserWorker !== 'function' ||
-    g.Blob === undefined ||
-    g.URL === undefined
-  ) {
-    return undefined;
-  }
-  const url = g.URL.createObjectURL(new g.Blob([BROWSER_WORKER], { type: 'text/javascript' }));
-  return (data, onExit) => {
-    const worker = new BrowserWorker(url);
-    worker.onerror = onExit;
-    worker.postMessage(data);
-    return { stop: () => worker.terminate() };
-  };
-}
-
-let spawner: Spawn | null | undefined;
-
-/** How this runtime starts workers, or undefined when it cannot run threaded kernels. */
-function platformSpawn(): Spawn | undefined {
-  if (spawner === undefined) spawner = nodeSpawn() ?? browserSpawn() ?? null;
-  return spawner ?? undefined;
-}
-
-/** Whether this runtime can run matmul threads at all (worker threads and shared memory). */
-export function threadsSupported(): boolean {
-  return typeof SharedArrayBuffer === 'function' && platformSpawn() !== undefined;
-}
-
-/** The number of logical cores (Node: `os.availableParallelism()`; browsers: `hardwareConcurrency`). */
-export function coreCount(): number {
-  const os = nodeBuiltin('node:os') as
-    | { availableParallelism?: () => number; cpus?: () => unknown[] }
-    | undefined;
-  if (typeof os?.availableParallelism === 'function') return os.availableParallelism();
-  if (typeof os?.cpus === 'function') return Math.max(1, os.cpus().length);
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  return Math.max(1, nav?.hardwareConcurrency ?? 1);
-}
-
-/**
- * The worker side of threaded matmul for one engine: `module` is the shared-memory variant of the
- * engine's module and `memory` the engine's memory.
- */
-export class ThreadPool implements GemmPool {
+export class ThreadPool {
   private readonly control = new SharedArrayBuffer(SLOTS * 4);
   private readonly c = new Int32Array(this.control);
-  private readonly handles: Handle[] = [];
+  private readonly handles: WorkerHandle[] = [];
   private readonly module: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
   private readonly spawn: Spawn;
   private closed = false;
-  private spawnFailed = false;
   private tag = 0;
   private readonly spinMicros: number;
+  private readonly timeoutMs: number;
+  /** Why the pool stopped starting or using workers, if it did. */
+  private failed: string | undefined;
   /** When the last threaded call returned (performance.now()), -Infinity before the first. */
   private lastRunEnd = Number.NEGATIVE_INFINITY;
 
   constructor(
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
-    spawn?: Spawn,
-    /**
-     * How long (µs) an idle worker keeps polling for the next job before it sleeps in
-     * `Atomics.wait`, and the caller polls for the workers' blocks before it does. Waking a
-     * sleeping thread takes tens to hundreds of µs on a VM (its idle virtual core must be woken
-     * too), as long as a whole small product, while the products of a training step follow each
-     * other within a millisecond or two. 0 sleeps at once.
-     */
-    spinMicros = DEFAULT_SPIN_MICROS,
+    options: ThreadPoolOptions = {},
   ) {
-    const s = spawn ?? platformSpawn();
-    if (s === undefined) throw new Error('ThreadPool: this runtime cannot start worker threads');
+    const s = options.spawn ?? platformSpawn({ loop: WORKER_LOOP });
+    if (s === undefined) throw new Error('this runtime cannot start worker threads');
+    const spinMicros = options.spinMicros ?? DEFAULT_SPIN_MICROS;
     if (!(Number.isFinite(spinMicros) && spinMicros >= 0)) {
       throw new RangeError(`ThreadPool: spinMicros must be a finite number ≥ 0, got ${spinMicros}`);
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_BLOCK_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) {
+      throw new RangeError(`ThreadPool: timeoutMs must be a number > 0, got ${timeoutMs}`);
     }
     this.module = module;
     this.memory = memory;
     this.spawn = s;
     this.spinMicros = spinMicros;
+    this.timeoutMs = timeoutMs;
     this.c[SPIN_US] = Math.min(2 ** 31 - 1, Math.round(spinMicros));
   }
 
@@ -250,10 +156,18 @@ export class ThreadPool implements GemmPool {
     return this.handles.length;
   }
 
+  /**
+   * Why workers cannot be used (they could not start, one failed to start, or one did not finish
+   * its block in time), or undefined while they can.
+   */
+  get failure(): string | undefined {
+    return this.failed;
+  }
+
   /** Starts workers up to `count` (never more than MAX_WORKERS); they become usable once ready. */
   grow(count: number): void {
     const target = Math.min(count, MAX_WORKERS);
-    while (!this.closed && !this.spawnFailed && this.handles.length < target) {
+    while (!this.closed && this.failed === undefined && this.handles.length < target) {
       const index = this.handles.length + 1;
       const data: WorkerData = {
         module: this.module,
@@ -262,12 +176,22 @@ export class ThreadPool implements GemmPool {
         index,
       };
       try {
-        this.handles.push(this.spawn(data, () => Atomics.store(this.c, READY + index, 0)));
-      } catch {
-        // A runtime that has the APIs but cannot start this worker (a sandbox, a policy):
-        // stay with the workers there are, possibly none, and stop trying.
-        this.spawnFailed = true;
+        this.handles.push(this.spawn(data, (reason) => this.exited(index, reason)));
+      } catch (e) {
+        // A runtime that has the APIs but refuses this worker (a sandbox, a Content Security
+        // Policy): stay with the workers there are, possibly none, and stop trying.
+        this.failed = `worker ${index} could not be started: ${e instanceof Error ? e.message : String(e)}`;
       }
+    }
+  }
+
+  private exited(index: number, reason: string): void {
+    const wasReady = Atomics.load(this.c, READY + index) === 1;
+    Atomics.store(this.c, READY + index, 0);
+    if (!this.closed && this.failed === undefined) {
+      this.failed = wasReady
+        ? `worker ${index} stopped: ${reason}`
+        : `worker ${index} could not be started: ${reason}`;
     }
   }
 
@@ -278,17 +202,22 @@ export class ThreadPool implements GemmPool {
     return r;
   }
 
+  /** Threads (the caller's included) usable right now, at most `wanted`. */
   available(wanted: number): number {
     if (this.closed || wanted <= 1) return 1;
     this.grow(wanted - 1);
     return 1 + Math.min(wanted - 1, this.ready());
   }
 
-  /** Scratch areas a call must provide: one per started worker plus the caller's. */
+  /** Scratch areas a threaded call must provide: one per started worker plus the caller's. */
   slots(): number {
     return this.handles.length + 1;
   }
 
+  /**
+   * Whether the workers are still polling after their last job (a call now would not have to
+   * wake them), so that a call's timing stands for the threaded mode.
+   */
   warm(): boolean {
     // Workers poll for spinMicros after their last job; leave a margin for the ones that
     // finished it a little before the caller did.
@@ -305,6 +234,7 @@ export class ThreadPool implements GemmPool {
     this.grow(count);
     const deadline = Date.now() + timeoutMs;
     while (this.ready() < Math.min(count, MAX_WORKERS)) {
+      if (this.failed !== undefined) throw new Error(`ThreadPool: ${this.failed}`);
       if (Date.now() > deadline) {
         throw new Error(`ThreadPool: ${count} workers not ready after ${timeoutMs} ms`);
       }
@@ -312,8 +242,15 @@ export class ThreadPool implements GemmPool {
     }
   }
 
+  /**
+   * Computes all `blocks` of `job` (byte offsets into the shared memory) with up to `threads`
+   * threads; thread t uses the scratch at `work + t·workStride`. Blocks are claimed dynamically:
+   * the caller and every woken worker take the next unclaimed block until none is left.
+   * `compute(block, work)` runs a block on the calling thread. Returns when every block is done;
+   * throws when a thread failed, or when the workers did not finish within the timeout.
+   */
   run(
-    job: GemmJob,
+    job: GemmJob<number>,
     blocks: readonly Block[],
     threads: number,
     work: number,
@@ -323,22 +260,13 @@ export class ThreadPool implements GemmPool {
     if (blocks.length > MAX_BLOCKS) {
       throw new RangeError(`ThreadPool: ${blocks.length} blocks, at most ${MAX_BLOCKS}`);
     }
+    if (this.closed) throw new Error('ThreadPool: the pool is closed');
     const c = this.c;
     // Close the claim word first, so that no late worker claims a block of a half-written job.
     this.tag = (this.tag + 1) & 4095;
     Atomics.store(c, NEXT, 0);
-    const jobSlots = [
-      job.a,
-      job.b,
-      job.c,
-      job.m,
-      job.n,
-      job.k,
-      job.transA ? 1 : 0,
-      job.transB ? 1 : 0,
-      job.accumulate ? 1 : 0,
-    ];
-    for (let i = 0; i < jobSlots.length; i++) c[JOB + i] = jobSlots[i] as number;
+    for (let i = 0; i < JOB_FIELDS.length; i++)
+      c[JOB + i] = Number(job[JOB_FIELDS[i] as keyof GemmJob<number>]);
     blocks.forEach(([i0, i1, j0, j1], i) => {
       const o = BLOCKS + 4 * i;
       c[o] = i0;
@@ -372,12 +300,21 @@ export class ThreadPool implements GemmPool {
     // Wait for the blocks other threads claimed (they write into the memory the caller reads).
     const count = blocks.length;
     let done = Atomics.load(c, DONE);
-    const until = performance.now() + this.spinMicros / 1000;
+    const started = performance.now();
+    const until = started + this.spinMicros / 1000;
     for (let n = 0; done < count; n++) {
       if ((n & 255) === 0 && performance.now() > until) break;
       done = Atomics.load(c, DONE);
     }
     while (done < count) {
+      if (performance.now() - started > this.timeoutMs) {
+        const missing = count - done;
+        this.failed = `a worker did not finish its block of a matmul within ${this.timeoutMs} ms; threads were stopped`;
+        this.close();
+        throw new Error(
+          `matmul: ${missing} of ${count} blocks were not finished by the worker threads within ${this.timeoutMs} ms; the threads were stopped and later products run on one thread`,
+        );
+      }
       Atomics.wait(c, DONE, done, 50);
       done = Atomics.load(c, DONE);
     }
@@ -386,7 +323,7 @@ export class ThreadPool implements GemmPool {
     if (Atomics.load(c, ERROR) !== 0) throw new Error('matmul: a worker thread failed in gemm');
   }
 
-  /** Stops the workers (they are unref'ed, so this is only needed to free them early). */
+  /** Stops the workers (they are unref'ed in Node, so this is only needed to free them early). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -394,5 +331,10 @@ export class ThreadPool implements GemmPool {
     Atomics.add(this.c, SEQ, 1);
     Atomics.notify(this.c, SEQ);
     for (const h of this.handles) h.stop();
+  }
+
+  /** Whether `close` was called (or the pool closed itself after a timeout). */
+  get isClosed(): boolean {
+    return this.closed;
   }
 }

@@ -1,11 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsKernels } from './js.js';
-import { checkEdgeShapes, checkMatmul, matmulCases } from './kernel-conformance.js';
-import type { Kernels } from './kernels.js';
-import { createWasmKernels, splitWork, WasmEngine } from './wasm.js';
-import { probeWasm } from './wasm-module.js';
+import { checkEdgeShapes, checkMatmul, type MatmulPath, matmulCases } from '../conformance.js';
+import { jsMatmul } from '../js/matmul.js';
+import type { GemmJob } from '../kernels.js';
+import { WasmKernels } from './kernels.js';
+import { probeWasm } from './module.js';
 
 // Node 20 validates relaxed SIMD only behind a V8 flag; turning it on here lets this file test the
 // relaxed kernel too (Node >= 22 and current browsers have it on by default).
@@ -15,25 +15,35 @@ const support = probeWasm();
 interface Path {
   name: string;
   available: boolean;
-  make: () => Kernels;
+  make: () => MatmulPath;
+}
+
+/** A wasm kernel as a conformance path (float32 operands; running out of memory is a failure). */
+function wasmPath(kernels: WasmKernels): MatmulPath {
+  return {
+    name: kernels.name,
+    run(job) {
+      if (!kernels.matmul(job as GemmJob<Float32Array>)) throw new Error('out of memory');
+    },
+  };
 }
 
 const paths: Path[] = [
-  { name: 'js', available: true, make: () => jsKernels },
+  { name: 'js', available: true, make: () => ({ name: 'js', run: jsMatmul }) },
   {
     name: 'wasm-simd',
     available: support.simd,
-    make: () => createWasmKernels(new WasmEngine('simd')),
+    make: () => wasmPath(new WasmKernels('simd')),
   },
   {
     name: 'wasm-relaxed-simd',
     available: support.relaxedSimd,
-    make: () => createWasmKernels(new WasmEngine('relaxed-simd')),
+    make: () => wasmPath(new WasmKernels('relaxed-simd')),
   },
   {
     name: 'wasm-simd over a shared memory',
     available: support.sharedSimd,
-    make: () => createWasmKernels(new WasmEngine('simd', WasmEngine.sharedMemory())),
+    make: () => wasmPath(new WasmKernels('simd', { memory: WasmKernels.sharedMemory() })),
   },
 ];
 
@@ -94,38 +104,26 @@ describe.each(paths)('matmul kernel $name', ({ name, available, make }) => {
   );
 });
 
-describe('splitWork', () => {
-  it('covers C exactly once with tile-aligned blocks', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 300 }),
-        fc.integer({ min: 1, max: 300 }),
-        fc.integer({ min: 1, max: 8 }),
-        (m, n, parts) => {
-          const blocks = splitWork(m, n, parts);
-          expect(blocks.length).toBeGreaterThanOrEqual(1);
-          expect(blocks.length).toBeLessThanOrEqual(parts);
-          const hits = new Uint8Array(m * n);
-          for (const [i0, i1, j0, j1] of blocks) {
-            expect(i0 < i1 && j0 < j1).toBe(true);
-            if (i1 < m) expect(i1 % 4).toBe(0);
-            if (j1 < n) expect(j1 % 8).toBe(0);
-            for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) hits[i * n + j]! += 1;
-          }
-          expect(hits.every((h) => h === 1)).toBe(true);
-        },
-      ),
+describe('WasmKernels with a memory limit', () => {
+  it('refuses (returns false, writes nothing) what does not fit, runs what does', () => {
+    // A product needs its operands plus ~1.1 MB of packing scratch per thread.
+    const kernels = new WasmKernels('simd', { memoryLimit: 2 * 1024 * 1024 });
+    const small = { m: 16, n: 16, k: 16 };
+    const a = new Float32Array(small.m * small.k).fill(1);
+    const b = new Float32Array(small.k * small.n).fill(2);
+    const c = new Float32Array(small.m * small.n);
+    const job = { a, b, c, ...small, transA: false, transB: false, accumulate: false };
+    expect(kernels.matmul(job)).toBe(true);
+    expect(c[0]).toBe(32);
+    const big = new Float32Array(300 * 300).fill(1);
+    const out = new Float32Array(300 * 300).fill(7);
+    const refused = { a: big, b: big, c: out, m: 300, n: 300, k: 300 };
+    expect(kernels.matmul({ ...refused, transA: false, transB: false, accumulate: true })).toBe(
+      false,
     );
-  });
-
-  it('splits the larger dimension', () => {
-    expect(splitWork(64, 128, 2)).toEqual([
-      [0, 64, 0, 64],
-      [0, 64, 64, 128],
-    ]);
-    expect(splitWork(784, 128, 2)).toEqual([
-      [0, 392, 0, 128],
-      [392, 784, 0, 128],
-    ]);
+    expect(out.every((x) => x === 7)).toBe(true);
+    expect(kernels.memory.buffer.byteLength).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const long = new Float32Array(300_000);
+    expect(kernels.sgd(long, long, 0.1)).toBe(false);
   });
 });

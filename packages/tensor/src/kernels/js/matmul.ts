@@ -1,20 +1,12 @@
-import type { FloatArray } from '../dtype.js';
+import type { GemmJob } from '../kernels.js';
 
 /**
  * Reference-quality plain-JS matmul, written so the innermost loop walks memory contiguously
  * for the three layouts a training step uses (AB, AᵀB, ABᵀ).
  */
-export function jsMatmul(
-  a: FloatArray,
-  b: FloatArray,
-  c: FloatArray,
-  m: number,
-  n: number,
-  k: number,
-  transA: boolean,
-  transB: boolean,
-  accumulate: boolean,
-): void {
+export function jsMatmul(job: GemmJob): void {
+  const { a, b, c, m, n, k, transA, transB, accumulate } = job;
+  if (m === 0 || n === 0) return;
   if (!accumulate) c.fill(0, 0, m * n);
   if (!transA && !transB) {
     // C[i,:] += A[i,p] * B[p,:]

@@ -1,12 +1,20 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import type { FloatDType } from '../dtype.js';
 import { createRng } from '../random.js';
-import type { Kernels } from './kernels.js';
+import type { GemmJob } from './kernels.js';
 
 /**
  * The conformance suite every matmul kernel path passes (used by the kernel tests only): results
- * against a naive float64 triple loop, within the float32 rounding bound of a length-k dot product.
+ * against a naive float64 triple loop, within the rounding bound of a length-k dot product in the
+ * operands' precision (float32 or float64).
  */
+
+/** A way of running a product: a kernel, or an engine (which dispatches by size and type). */
+export interface MatmulPath {
+  name: string;
+  run(job: GemmJob): void;
+}
 
 export interface MatmulCase {
   m: number;
@@ -16,42 +24,45 @@ export interface MatmulCase {
   transB: boolean;
   accumulate: boolean;
   seed: number;
+  /** Operand type (default float32). */
+  dtype?: FloatDType;
 }
 
-const U = 2 ** -24;
+type Floats = Float32Array | Float64Array;
 
-function randomArray(length: number, seed: number): Float32Array {
+function randomArray(length: number, seed: number, dtype: FloatDType): Floats {
   const rng = createRng(seed);
-  const out = new Float32Array(length);
+  const out = dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = rng.next() * 2 - 1;
   return out;
 }
 
 /** Element-wise identity (a plain loop: vitest's deep equality is slow on large typed arrays). */
-function sameBits(x: Float32Array, y: Float32Array): boolean {
+function sameBits(x: Floats, y: Floats): boolean {
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
   return true;
 }
 
 /**
- * Runs one case through `kern` and checks every element of C: |c − ref| ≤ 2(k+2)·u·Σ|a||b| +
- * u·|c₀| (u = 2⁻²⁴), the worst-case float32 rounding of the products, the sum and the final
+ * Runs one case through `path` and checks every element of C: |c − ref| ≤ 2(k+2)·u·Σ|a||b| +
+ * u·|c₀| (u = 2⁻²⁴ for float32, 2⁻⁵³ for float64), the worst-case float32 rounding of the products, the sum and the final
  * addition, computed per element in float64. A wrong index or a missed edge is off by O(1).
  * Also checks that A and B were not modified and that nothing past m·n in C was written.
  */
-export function checkMatmul(kern: Kernels, c: MatmulCase): void {
-  const { m, n, k, transA, transB, accumulate, seed } = c;
-  const a = randomArray(m * k, seed);
-  const b = randomArray(k * n, seed + 1);
+export function checkMatmul(path: MatmulPath, c: MatmulCase): void {
+  const { m, n, k, transA, transB, accumulate, seed, dtype = 'float32' } = c;
+  const U = dtype === 'float64' ? 2 ** -53 : 2 ** -24;
+  const a = randomArray(m * k, seed, dtype);
+  const b = randomArray(k * n, seed + 1, dtype);
   const a0 = a.slice();
   const b0 = b.slice();
   // C lives inside a larger buffer, offset, so a kernel writing out of bounds is caught.
   const guard = 5;
-  const backing = randomArray(m * n + 2 * guard, seed + 2);
+  const backing = randomArray(m * n + 2 * guard, seed + 2, dtype);
   const before = backing.slice();
   const out = backing.subarray(guard, guard + m * n);
-  kern.matmul(a, b, out, m, n, k, transA, transB, accumulate);
+  path.run({ a, b, c: out, m, n, k, transA, transB, accumulate });
   expect(sameBits(a, a0), 'A unchanged').toBe(true);
   expect(sameBits(b, b0), 'B unchanged').toBe(true);
   expect(sameBits(backing.subarray(0, guard), before.subarray(0, guard)), 'C guard').toBe(true);
@@ -84,7 +95,7 @@ export function checkMatmul(kern: Kernels, c: MatmulCase): void {
       const got = out[i * n + j] as number;
       if (!(Math.abs(got - want) <= tol)) {
         throw new Error(
-          `${kern.name} matmul m=${m} n=${n} k=${k} transA=${transA} transB=${transB} accumulate=${accumulate}: C[${i},${j}] = ${got}, expected ${want} ± ${tol}`,
+          `${path.name} matmul (${dtype}) m=${m} n=${n} k=${k} transA=${transA} transB=${transB} accumulate=${accumulate}: C[${i},${j}] = ${got}, expected ${want} ± ${tol}`,
         );
       }
     }
@@ -128,16 +139,16 @@ export const edgeShapes: ReadonlyArray<[number, number, number]> = [
 ];
 
 /**
- * Checks `kern` on every edge shape with every combination of transposes and accumulation,
+ * Checks `path` on every edge shape with every combination of transposes and accumulation,
  * seeding the operands from `seed` upwards.
  */
-export function checkEdgeShapes(kern: Kernels, seed: number): void {
+export function checkEdgeShapes(path: MatmulPath, seed: number, dtype?: FloatDType): void {
   let next = seed;
   for (const [m, n, k] of edgeShapes) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         for (const accumulate of [false, true]) {
-          checkMatmul(kern, { m, n, k, transA, transB, accumulate, seed: next++ });
+          checkMatmul(path, { m, n, k, transA, transB, accumulate, seed: next++, dtype });
         }
       }
     }

@@ -1,14 +1,15 @@
-import type { FloatArray, FloatDType, Shape } from '@nabla/tensor';
-import { allocate, shapesEqual, sizeOf, Tensor } from '@nabla/tensor';
+import { allocate, type FloatArray, type FloatDType } from './dtype.js';
+import { type Shape, shapesEqual, sizeOf } from './shape.js';
+import { Tensor } from './tensor.js';
 
 /**
- * One reusable output buffer. It hands back the same tensor for as long as the requested dtype
+ * One reusable output buffer: the workspace mechanism of layers and losses (and of any custom
+ * layer or loss). It hands back the same tensor for as long as the requested dtype
  * and shape stay the same, so a layer allocates nothing once the batch shape is stable. A
  * request that fits the existing storage (the last, shorter batch of an epoch) gets a view of
  * it; only a larger one allocates. The contents are whatever was last written: callers
  * overwrite them.
  *
- * Custom layers can use it too; it is the whole of the buffer management built-in layers do.
  */
 export class ReusableBuffer {
   private storage: FloatArray | undefined;

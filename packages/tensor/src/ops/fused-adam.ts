@@ -1,13 +1,6 @@
 import type { FloatArray } from '../dtype.js';
-import { float32Kernels } from './fused-kernels.js';
-import { jsAdam } from './js-adam.js';
-import type { AdamCoefficients } from './kernels.js';
-
-/**
- * Arrays shorter than this use the JS loop even on a wasm backend: for a bias vector the copies
- * and the call cost more than the loop.
- */
-export const MIN_WASM_ADAM_LENGTH = 256;
+import { getEngine } from '../engine/registry.js';
+import type { AdamCoefficients } from '../kernels/kernels.js';
 
 const NAMES = ['grad', 'm', 'v', 'vMax'] as const;
 const COEFFICIENTS = ['stepSize', 'beta1', 'beta2', 'bc2Sqrt', 'eps', 'l2', 'shrink'] as const;
@@ -24,8 +17,8 @@ const COEFFICIENTS = ['stepSize', 'beta1', 'beta2', 'bc2Sqrt', 'eps', 'l2', 'shr
  * with stepSize = lr/(1 − β1ᵗ) and bc2Sqrt = √(1 − β2ᵗ). Adam's L2 penalty is `l2 = λ`
  * (`shrink = 1`); AdamW's decoupled decay is `shrink = 1 − lr·λ` (`l2 = 0`). `value`, `m`, `v` and
  * `vMax` are updated; `grad` is only read. All arrays have one length and one type and must not
- * overlap. float32 arrays run on the backend's fused kernel when it has one (wasm SIMD), within
- * float32 rounding of the JS loop used otherwise.
+ * overlap. The engine runs long float32 arrays on its fused wasm SIMD kernel, within float32
+ * rounding of the JS loop it uses otherwise (float64, short arrays, the JS backend).
  */
 export function fusedAdamUpdate(
   value: FloatArray,
@@ -36,8 +29,9 @@ export function fusedAdamUpdate(
   c: AdamCoefficients,
 ): void {
   const others = [grad, m, v, vMax];
-  others.forEach((array, i) => {
-    if (array === undefined) return;
+  for (let i = 0; i < others.length; i++) {
+    const array = others[i];
+    if (array === undefined) continue;
     const name = NAMES[i] as string;
     if (array.constructor !== value.constructor) {
       throw new TypeError(
@@ -49,7 +43,7 @@ export function fusedAdamUpdate(
         `fusedAdamUpdate: ${name} has ${array.length} elements, value has ${value.length}`,
       );
     }
-  });
+  }
   for (const key of COEFFICIENTS) {
     if (!Number.isFinite(c[key])) {
       throw new RangeError(
@@ -57,17 +51,5 @@ export function fusedAdamUpdate(
       );
     }
   }
-  const k = float32Kernels(value, MIN_WASM_ADAM_LENGTH);
-  if (k?.adam !== undefined) {
-    k.adam(
-      value as Float32Array,
-      grad as Float32Array,
-      m as Float32Array,
-      v as Float32Array,
-      vMax as Float32Array | undefined,
-      c,
-    );
-    return;
-  }
-  jsAdam(value, grad, m, v, vMax, c);
+  getEngine().adam(value, grad, m, v, vMax, c);
 }
