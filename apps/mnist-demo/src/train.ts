@@ -8,9 +8,6 @@ import { createMlp, type Mlp } from './model.js';
 import { createSchedule } from './optimizer.js';
 import type { ProgressReporter } from './progress.js';
 
-const TRAINING = Object.freeze({ training: true });
-const SKIP_INPUT_GRAD = Object.freeze({ inputGrad: false });
-
 export interface TrainOptions {
   config: Pick<TrainConfig, 'epochs' | 'batchSize' | 'lr' | 'hidden' | 'schedule' | 'seed'>;
   train: MnistSplit;
@@ -73,7 +70,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let correct = 0;
     let seen = 0;
     for (const { x, y } of loader.epoch(epoch - 1)) {
-      const logits = model.net.forward(x, TRAINING);
+      const logits = model.net.forward(x, { training: true });
       let step: ReturnType<typeof lossFn.compute<'float32'>>;
       try {
         step = lossFn.compute(logits, y);
@@ -86,7 +83,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       correct += Math.round(accuracy(logits, y) * y.size);
       // The input is data: the first layer need not compute ∂L/∂X.
-      model.net.backward(step.grad, SKIP_INPUT_GRAD);
+      model.net.backward(step.grad, { inputGrad: false });
       optimizer.step();
       schedule.afterBatch();
       lossSum += step.loss * y.size;

@@ -1,4 +1,4 @@
-import type { FloatArray, FloatDType, MatmulOptions, Parameter, Rng, Tensor } from '@nabla/tensor';
+import type { FloatArray, FloatDType, Parameter, Rng, Tensor } from '@nabla/tensor';
 import {
   createParameter,
   formatShape,
@@ -47,10 +47,6 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
   private input: Tensor<D> | undefined;
   private readonly out = new ReusableBuffer();
   private readonly gradIn = new ReusableBuffer();
-  // matmul options, kept and updated in place so that a step allocates no option objects.
-  private readonly forwardOp: MatmulOptions<D> = {};
-  private readonly weightGradOp: MatmulOptions<D> = { transA: true };
-  private readonly inputGradOp: MatmulOptions<D> = { transB: true };
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions<D>) {
     this.name = `Linear(${inFeatures}→${outFeatures})`;
@@ -104,8 +100,7 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
     }
     const n = x.shape[0] as number;
     const y = this.out.matrix(this.dtype, n, this.outFeatures);
-    this.forwardOp.out = y;
-    matmul(x, this.weight.value, this.forwardOp);
+    matmul(x, this.weight.value, { out: y });
     if (this.bias) addRowVector(y.data, this.bias.value.data, n, this.outFeatures);
     this.input = x;
     return y;
@@ -125,16 +120,13 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
     }
     const accumulate = options.accumulate === true;
     // ∇W = Xᵀ G
-    this.weightGradOp.out = this.weight.grad;
-    this.weightGradOp.accumulate = accumulate;
-    matmul(x, gradOut, this.weightGradOp);
+    matmul(x, gradOut, { transA: true, out: this.weight.grad, accumulate });
     // ∇b = 1ᵀ G
     if (this.bias) columnSums(gradOut.data, this.bias.grad.data, n, this.outFeatures, accumulate);
     // ∇X = G Wᵀ (skipped when the caller said it will not use it)
     const gx = this.gradIn.matrix(this.dtype, n, this.inFeatures);
     if (options.inputGrad === false) return gx;
-    this.inputGradOp.out = gx;
-    matmul(gradOut, this.weight.value, this.inputGradOp);
+    matmul(gradOut, this.weight.value, { transB: true, out: gx });
     return gx;
   }
 

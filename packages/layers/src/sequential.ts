@@ -3,10 +3,6 @@ import { renameParameter } from '@nabla/tensor';
 import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
 import { checkStateDict } from './state-dict.js';
 
-/** Options handed to every layer but the first (preallocated: no object per step). */
-const INNER_OVERWRITE: BackwardOptions = Object.freeze({ accumulate: false, inputGrad: true });
-const INNER_ACCUMULATE: BackwardOptions = Object.freeze({ accumulate: true, inputGrad: true });
-
 /**
  * A chain of layers: forward runs them in order, backward in reverse, each layer's backward
  * receiving the gradient its successor returned. Parameters are those of the layers in order,
@@ -61,7 +57,8 @@ export class Sequential<D extends FloatDType = FloatDType> implements Layer<D> {
    */
   backward(gradOut: Tensor<D>, options?: BackwardOptions): Tensor<D> {
     let g = gradOut;
-    const inner = options?.accumulate === true ? INNER_ACCUMULATE : INNER_OVERWRITE;
+    // Every layer but the first must return its input gradient: the layer before consumes it.
+    const inner: BackwardOptions = { accumulate: options?.accumulate === true, inputGrad: true };
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i] as Layer<D>;
       try {

@@ -2,13 +2,7 @@
 // API (`@nabla/layers`, `@nabla/layers/testing`, `@nabla/tensor`), that passes the contract
 // suite and trains inside a Sequential next to the built-in layers.
 import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from '@nabla/layers';
-import {
-  Linear,
-  loadParameterState,
-  parameterStateDict,
-  Sequential,
-  Tanh,
-} from '@nabla/layers';
+import { Linear, loadParameterState, parameterStateDict, Sequential, Tanh } from '@nabla/layers';
 import { layerContract } from '@nabla/layers/testing';
 import type { FloatDType, Parameter, Tensor } from '@nabla/tensor';
 import {
@@ -16,6 +10,7 @@ import {
   createRng,
   formatShape,
   full,
+  ReusableBuffer,
   ShapeError,
   uniform,
   zeros,

@@ -1,4 +1,4 @@
-import type { AdamCoefficients, FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
+import type { FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
 import { fusedAdamUpdate } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkBetas, checkBoolean, checkNonNegative, checkOptions } from './validate.js';
@@ -38,12 +38,10 @@ function parseAdamOptions(
   };
 }
 
-/** Float32 parameters at least this long use the fused kernel; shorter ones the loop below. */
-const MIN_WASM_ADAM_LENGTH = 256;
-
 /**
- * One Adam step for one parameter. `decoupled` selects AdamW's weight decay
- * (θ ← θ − αλθ before the update) instead of Adam's L2 term (g ← g + λθ).
+ * One Adam step for one parameter, through the tensor core's `fusedAdamUpdate` (one pass over
+ * memory; the engine picks its SIMD kernel or the JS loop). `decoupled` selects AdamW's weight
+ * decay (θ ← θ − αλθ before the update) instead of Adam's L2 term (g ← g + λθ).
  */
 function adamUpdate(
   value: FloatArray,
@@ -53,47 +51,25 @@ function adamUpdate(
   t: number,
   options: AdamHyperparameters,
   decoupled: boolean,
-  coefficients: AdamCoefficients,
 ): void {
-  const b1 = options.betas[0];
-  const b2 = options.betas[1];
+  const [beta1, beta2] = options.betas;
   const { eps, weightDecay: wd, amsgrad } = options;
-  const m = buffers.expAvg as FloatArray;
-  const v = buffers.expAvgSq as FloatArray;
-  const vMax = buffers.maxExpAvgSq;
-  const bc1 = 1 - b1 ** t;
-  const bc2Sqrt = Math.sqrt(1 - b2 ** t);
-  const stepSize = lr / bc1;
-  const l2 = decoupled ? 0 : wd;
-  const shrink = decoupled ? 1 - lr * wd : 1;
-  const n = value.length;
-  if (value instanceof Float32Array && n >= MIN_WASM_ADAM_LENGTH) {
-    // float32 weights: one fused pass on the tensor core's kernel (wasm SIMD where available),
-    // within float32 rounding of the loop below.
-    const c = coefficients;
-    c.stepSize = stepSize;
-    c.beta1 = b1;
-    c.beta2 = b2;
-    c.bc2Sqrt = bc2Sqrt;
-    c.eps = eps;
-    c.l2 = l2;
-    c.shrink = shrink;
-    fusedAdamUpdate(value, grad, m, v, amsgrad ? vMax : undefined, c);
-    return;
-  }
-  for (let j = 0; j < n; j++) {
-    let theta = value[j] as number;
-    if (shrink !== 1) theta *= shrink;
-    const g = l2 !== 0 ? (grad[j] as number) + l2 * theta : (grad[j] as number);
-    m[j] = b1 * (m[j] as number) + (1 - b1) * g;
-    v[j] = b2 * (v[j] as number) + (1 - b2) * g * g;
-    let second = v[j] as number;
-    if (amsgrad && vMax !== undefined) {
-      if (second > (vMax[j] as number)) vMax[j] = second;
-      second = vMax[j] as number;
-    }
-    value[j] = theta - (stepSize * (m[j] as number)) / (Math.sqrt(second) / bc2Sqrt + eps);
-  }
+  fusedAdamUpdate(
+    value,
+    grad,
+    buffers.expAvg as FloatArray,
+    buffers.expAvgSq as FloatArray,
+    amsgrad ? buffers.maxExpAvgSq : undefined,
+    {
+      stepSize: lr / (1 - beta1 ** t),
+      beta1,
+      beta2,
+      bc2Sqrt: Math.sqrt(1 - beta2 ** t),
+      eps,
+      l2: decoupled ? 0 : wd,
+      shrink: decoupled ? 1 - lr * wd : 1,
+    },
+  );
 }
 
 /**
@@ -105,16 +81,6 @@ export abstract class AdamFamily extends BaseOptimizer<AdamHyperparameters> {
   /** AdamW's θ ← θ − αλθ (true) or Adam's g ← g + λθ (false). */
   private readonly decoupled: boolean;
   private readonly defaultWeightDecay: number;
-  /** Scratch for the fused kernel's coefficients, rewritten every step (no allocation per step). */
-  private readonly coefficients: AdamCoefficients = {
-    stepSize: 0,
-    beta1: 0,
-    beta2: 0,
-    bc2Sqrt: 1,
-    eps: 0,
-    l2: 0,
-    shrink: 1,
-  };
 
   protected constructor(
     kind: string,
@@ -146,7 +112,7 @@ export abstract class AdamFamily extends BaseOptimizer<AdamHyperparameters> {
     lr: number,
     t: number,
   ): void {
-    adamUpdate(value, grad, buffers, lr, t, this.options, this.decoupled, this.coefficients);
+    adamUpdate(value, grad, buffers, lr, t, this.options, this.decoupled);
   }
 }
 
