@@ -27,4 +27,9 @@ describe('unary ops and where', () => {
       [-1, -2, -3],
     ]);
   });
+
+  it('names an operand that is not a tensor (a number from plain JS)', () => {
+    const a = tensor([1, 2]);
+    expect(() => where(a, a, 0 as never)).toThrow('where: b must be a Tensor, got number');
+  });
 });

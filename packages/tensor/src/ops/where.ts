@@ -1,6 +1,6 @@
 import type { DType } from '../dtype.js';
 import { broadcastShapes, formatShape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { isTensor, type Tensor } from '../tensor.js';
 import { broadcastOffsets, prepareOut } from './broadcast.js';
 
 /**
@@ -13,6 +13,13 @@ export function where<D extends DType>(
   b: Tensor<D>,
   out?: Tensor<D>,
 ): Tensor<D> {
+  for (const [name, t] of [
+    ['condition', condition],
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (!isTensor(t)) throw new TypeError(`where: ${name} must be a Tensor, got ${typeof t}`);
+  }
   if (a.dtype !== b.dtype) {
     throw new TypeError(
       `where: dtypes differ: ${a.dtype} ${formatShape(a.shape)} and ${b.dtype} ${formatShape(b.shape)}`,
