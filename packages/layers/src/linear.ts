@@ -1,12 +1,4 @@
-import type {
-  FloatArray,
-  FloatDType,
-  MatmulOptions,
-  Parameter,
-  Rng,
-  Shape,
-  Tensor,
-} from '@nabla/tensor';
+import type { FloatArray, FloatDType, MatmulOptions, Parameter, Rng, Tensor } from '@nabla/tensor';
 import {
   createParameter,
   formatShape,
@@ -176,7 +168,11 @@ const INITIALIZERS = {
 } as const;
 
 /** PyTorch's nn.Linear weight init: U(−1/√fanIn, 1/√fanIn) for W of shape [fanIn, fanOut]. */
-function torchUniform<D extends FloatDType>(rng: Rng, shape: Shape, o: { dtype: D }): Tensor<D> {
+function torchUniform<D extends FloatDType>(
+  rng: Rng,
+  shape: readonly number[],
+  o: { dtype: D },
+): Tensor<D> {
   const bound = 1 / Math.sqrt(shape[0] as number);
   return uniform(rng, shape, -bound, bound, o);
 }
