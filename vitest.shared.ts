@@ -23,4 +23,5 @@ export const workspaceAlias: Alias[] = [
   { find: /^@nabla\/optimizers$/, replacement: src('optimizers/src/index.ts') },
   { find: /^@nabla\/data\/node$/, replacement: src('data/src/node/index.ts') },
   { find: /^@nabla\/data$/, replacement: src('data/src/index.ts') },
+  { find: /^@nabla\/interop$/, replacement: src('interop/src/index.ts') },
 ];

@@ -141,7 +141,9 @@ describe('parseCommand', () => {
       /--epochs does not apply to eval/,
     );
     expect(usageError(['--checkpoint', 'm'])).toMatch(/--checkpoint does not apply to train/);
-    expect(usageError(['fit'])).toBe('unknown command "fit": expected train, eval or predict');
+    expect(usageError(['fit'])).toBe(
+      'unknown command "fit": expected train, eval, predict or export',
+    );
     expect(usageError(['eval', 'predict'])).toMatch(/at most one command/);
   });
 

@@ -61,21 +61,41 @@ export const PRESET_VALUES: Readonly<Record<Preset, Readonly<Tunable>>> = {
 
 export const DEFAULT_SEED = 1;
 
+/** The weight layout of a checkpoint (`--layout`): Nabla's W [in, out] or PyTorch's [out, in]. */
+export const LAYOUTS = ['nabla', 'torch'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+export const EXPORT_FORMATS = ['onnx', 'torch'] as const;
+
 export type Command =
   | { kind: 'help'; text: string }
   | { kind: 'train'; config: TrainConfig }
-  | { kind: 'eval'; checkpoint: string; dataDir: string | undefined; batchSize: number }
+  | {
+      kind: 'eval';
+      checkpoint: string;
+      dataDir: string | undefined;
+      batchSize: number;
+      layout?: Layout | undefined;
+    }
   | {
       kind: 'predict';
       checkpoint: string;
       image: string | undefined;
       index: number | undefined;
       dataDir: string | undefined;
+      layout?: Layout | undefined;
+    }
+  | {
+      kind: 'export';
+      checkpoint: string;
+      format: (typeof EXPORT_FORMATS)[number];
+      out: string | undefined;
+      layout: Layout | undefined;
     };
 
 export const HELP = `Usage: pnpm demo [train] [options]
        pnpm demo eval --checkpoint FILE [--data-dir DIR]
        pnpm demo predict --checkpoint FILE (--image PNG | --index N) [--data-dir DIR]
+       pnpm demo export --checkpoint FILE --format onnx|torch [--out FILE]
 
 Trains Linear(784→H) → ReLU → Linear(H→10) with softmax cross-entropy on MNIST and
 evaluates it on the 10,000 test images.
@@ -96,6 +116,13 @@ Training options (defaults in brackets):
   --preset NAME       default, or paper: mini-batch SGD with α = 0.01, constant rate,
                       batch ${PRESET_VALUES.paper.batchSize}, ${PRESET_VALUES.paper.epochs} epochs (flags given explicitly win)
   -h, --help          this text
+
+Checkpoint options (eval, predict, export):
+  --layout L          the checkpoint's weight layout, nabla or torch (needed for a file that
+                      does not record it, or records torch)
+Export options:
+  --format F          onnx (ONNX Runtime) or torch (a state dict for PyTorch's nn.Sequential)
+  --out FILE          output file [the checkpoint's name with .onnx or .torch.safetensors]
 
 Outputs in --out: model.safetensors, metrics.json, plot.svg.
 Ctrl-C stops after the current batch and still writes them; a second Ctrl-C quits at once.`;
@@ -164,9 +191,11 @@ const OPTIONS = {
   checkpoint: { type: 'string' },
   image: { type: 'string' },
   index: { type: 'string' },
+  format: { type: 'string' },
+  layout: { type: 'string' },
 } as const;
 
-const ALLOWED: Readonly<Record<'train' | 'eval' | 'predict', readonly string[]>> = {
+const ALLOWED: Readonly<Record<'train' | 'eval' | 'predict' | 'export', readonly string[]>> = {
   train: [
     'epochs',
     'batch-size',
@@ -180,8 +209,9 @@ const ALLOWED: Readonly<Record<'train' | 'eval' | 'predict', readonly string[]>>
     'out',
     'preset',
   ],
-  eval: ['checkpoint', 'data-dir', 'batch-size'],
-  predict: ['checkpoint', 'image', 'index', 'data-dir'],
+  eval: ['checkpoint', 'data-dir', 'batch-size', 'layout'],
+  predict: ['checkpoint', 'image', 'index', 'data-dir', 'layout'],
+  export: ['checkpoint', 'format', 'out', 'layout'],
 };
 
 /** Parses the command line (without `node` and the script), or throws a UsageError. */
@@ -201,9 +231,9 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   const name = positionals[0] ?? 'train';
-  if (name !== 'train' && name !== 'eval' && name !== 'predict') {
+  if (name !== 'train' && name !== 'eval' && name !== 'predict' && name !== 'export') {
     throw new UsageError(
-      `unknown command ${JSON.stringify(name)}: expected train, eval or predict`,
+      `unknown command ${JSON.stringify(name)}: expected train, eval, predict or export`,
     );
   }
   const given = Object.keys(values).filter((k) => k !== 'help');
@@ -215,15 +245,22 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const dataDir = nonEmpty('data-dir', values['data-dir']);
 
-  if (name === 'eval' || name === 'predict') {
+  if (name === 'eval' || name === 'predict' || name === 'export') {
     const checkpoint = nonEmpty('checkpoint', values.checkpoint);
     if (checkpoint === undefined) throw new UsageError(`${name} needs --checkpoint FILE`);
+    const layout = oneOf('layout', values.layout, LAYOUTS);
+    if (name === 'export') {
+      const format = oneOf('format', values.format, EXPORT_FORMATS);
+      if (format === undefined) throw new UsageError('export needs --format onnx or torch');
+      return { kind: 'export', checkpoint, format, out: nonEmpty('out', values.out), layout };
+    }
     if (name === 'eval') {
       return {
         kind: 'eval',
         checkpoint,
         dataDir,
         batchSize: positiveInt('batch-size', values['batch-size']) ?? 1000,
+        layout,
       };
     }
     const image = nonEmpty('image', values.image);
@@ -231,7 +268,7 @@ export function parseCommand(argv: readonly string[]): Command {
     if ((image === undefined) === (index === undefined)) {
       throw new UsageError('predict needs exactly one of --image PNG or --index N');
     }
-    return { kind: 'predict', checkpoint, image, index, dataDir };
+    return { kind: 'predict', checkpoint, image, index, dataDir, layout };
   }
 
   const preset = oneOf('preset', values.preset, PRESETS) ?? 'default';

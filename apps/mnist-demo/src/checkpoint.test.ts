@@ -8,6 +8,7 @@ import {
   CHECKPOINT_FORMAT,
   CheckpointError,
   decodeCheckpoint,
+  encodeCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
 } from './checkpoint.js';
@@ -99,21 +100,61 @@ describe('checkpoints', () => {
     expect(() => decodeCheckpoint(foreign, 'other.safetensors')).toThrow(
       'other.safetensors: metadata format is "pt", not nabla-mnist-mlp',
     );
-    expect(() => decodeCheckpoint(encodeSafetensors({ w: tensor([1, 2]) }), 'x')).toThrow(
-      /expected a tensor "0\.weight" of shape \[784,H\], got none \(tensors: w\)/,
+    const nabla = { layout: 'nabla' } as const;
+    expect(() => decodeCheckpoint(encodeSafetensors({ w: tensor([1, 2]) }), 'x', nabla)).toThrow(
+      /expected a tensor "0\.weight" of shape \[784,H\] \(layout nabla\), got none \(tensors: w\)/,
     );
     const { tensors } = decodeSafetensors(bytes);
     const { '2.bias': _dropped, ...withoutBias } = tensors;
-    expect(() => decodeCheckpoint(encodeSafetensors(withoutBias), 'y')).toThrow(
+    expect(() => decodeCheckpoint(encodeSafetensors(withoutBias), 'y', nabla)).toThrow(
       /y: .*missing key "2\.bias"/,
     );
     const wrongShape = { ...tensors, '2.bias': tensor([1, 2, 3]) };
-    expect(() => decodeCheckpoint(encodeSafetensors(wrongShape), 'z')).toThrow(
+    expect(() => decodeCheckpoint(encodeSafetensors(wrongShape), 'z', nabla)).toThrow(
       /z: .*bias.*\[3\].*\[10\]/,
     );
     const asInt = { ...tensors, '0.bias': tensor(new Array(32).fill(0), 'int32') };
-    expect(() => decodeCheckpoint(encodeSafetensors(asInt), 'i')).toThrow(
+    expect(() => decodeCheckpoint(encodeSafetensors(asInt), 'i', nabla)).toThrow(
       'i: tensor "0.bias" is int32; the demo\'s weights are float32',
     );
+  });
+
+  it('records the layout; a file of PyTorch layout or of none needs --layout, then loads right', async () => {
+    const { data, model } = await trained();
+    const x = new MnistDataset(firstItems(data.test, 200)).createBatch(200);
+    new MnistDataset(firstItems(data.test, 200)).fillBatch(
+      x,
+      Int32Array.from({ length: 200 }, (_, i) => i),
+      0,
+      200,
+    );
+    const expected = logits(model, x.x).data.slice();
+    const nablaFile = encodeCheckpoint(model);
+    expect(decodeSafetensors(nablaFile).metadata.layout).toBe('nabla');
+    const torchFile = encodeCheckpoint(model, {}, 'torch');
+    expect(decodeSafetensors(torchFile).tensors['0.weight']?.shape).toEqual([32, 784]);
+    expect(() => decodeCheckpoint(torchFile, 't.safetensors')).toThrow(
+      "t.safetensors: the file holds PyTorch-layout weights (Linear W as [out, in]); pass layout 'torch' to convert them when loading (command line: --layout nabla|torch)",
+    );
+    const fromTorch = decodeCheckpoint(torchFile, 't', { layout: 'torch' });
+    expect(fromTorch.layout).toBe('torch');
+    expect(fromTorch.model.hidden).toBe(32);
+    expect(logits(fromTorch.model, x.x).data).toEqual(expected);
+    // the bare tensors (what a PyTorch script writes) say nothing: the caller must
+    const bare = encodeSafetensors(decodeSafetensors(torchFile).tensors);
+    expect(() => decodeCheckpoint(bare, 'b')).toThrow(
+      /b: the file does not record its weight layout .*\(command line: --layout nabla\|torch\)/,
+    );
+    expect(() => decodeCheckpoint(bare, 'b', { layout: 'nabla' })).toThrow(
+      /b: expected a tensor "0\.weight" of shape \[784,H\] \(layout nabla\), got \[32,784\]/,
+    );
+    expect(logits(decodeCheckpoint(bare, 'b', { layout: 'torch' }).model, x.x).data).toEqual(
+      expected,
+    );
+    // demo checkpoints from before layouts were recorded are Nabla's
+    const { tensors, metadata } = decodeSafetensors(nablaFile);
+    const { layout: _dropped, ...legacyMetadata } = metadata;
+    const legacy = encodeSafetensors(tensors, legacyMetadata);
+    expect(logits(decodeCheckpoint(legacy, 'old').model, x.x).data).toEqual(expected);
   });
 });

@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from '@nabla/tensor';
+import {
+  checkpointLayout,
+  encodeCheckpoint as encodeWithLayout,
+  loadTorchStateDict,
+  type WeightLayout,
+} from '@nabla/interop';
+import { decodeSafetensors, type Tensor } from '@nabla/tensor';
 import { writeFileAtomic } from './atomic-write.js';
 import { CLASSES, createMlp, INPUTS, type Mlp } from './model.js';
 
@@ -11,16 +17,24 @@ export class CheckpointError extends Error {
 /** The `format` entry of the metadata, so that a file of another model is told apart. */
 export const CHECKPOINT_FORMAT = 'nabla-mnist-mlp';
 
-/** The safetensors bytes of a model: its state dict (`0.weight`, `0.bias`, `2.weight`, `2.bias`). */
+/**
+ * The safetensors bytes of a model: its state dict (`0.weight`, `0.bias`, `2.weight`, `2.bias`),
+ * in Nabla's layout (W [in, out]) unless `layout` is `torch`; the layout is recorded in the
+ * metadata.
+ */
 export function encodeCheckpoint(
   model: Mlp,
   metadata: Readonly<Record<string, string>> = {},
+  layout: WeightLayout = 'nabla',
 ): Uint8Array {
-  return encodeSafetensors(model.net.stateDict(), {
-    ...metadata,
-    format: CHECKPOINT_FORMAT,
-    architecture: `Linear(${INPUTS}→${model.hidden}) → ReLU → Linear(${model.hidden}→${CLASSES})`,
-    hidden: String(model.hidden),
+  return encodeWithLayout(model.net, {
+    layout,
+    metadata: {
+      ...metadata,
+      format: CHECKPOINT_FORMAT,
+      architecture: `Linear(${INPUTS}→${model.hidden}) → ReLU → Linear(${model.hidden}→${CLASSES})`,
+      hidden: String(model.hidden),
+    },
   });
 }
 
@@ -33,11 +47,16 @@ export async function saveCheckpoint(
   await writeFileAtomic(path, encodeCheckpoint(model, metadata));
 }
 
-/** A fresh model holding the weights of a checkpoint's bytes; `source` names it in errors. */
+/**
+ * A fresh model holding the weights of a checkpoint's bytes; `source` names it in errors.
+ * `layout` says which layout the weights are in; it is needed when the file does not record one
+ * (demo checkpoints written before layouts were recorded are Nabla's) or records `torch`.
+ */
 export function decodeCheckpoint(
   bytes: Uint8Array,
   source = 'checkpoint',
-): { model: Mlp; metadata: Record<string, string> } {
+  options: { layout?: WeightLayout | undefined } = {},
+): { model: Mlp; metadata: Record<string, string>; layout: WeightLayout } {
   let contents: ReturnType<typeof decodeSafetensors>;
   try {
     contents = decodeSafetensors(bytes);
@@ -47,21 +66,40 @@ export function decodeCheckpoint(
     });
   }
   const { tensors, metadata } = contents;
-  if (metadata.format !== undefined && metadata.format !== CHECKPOINT_FORMAT) {
+  // A file of another format is refused unless the caller vouches for it by giving its layout.
+  if (
+    metadata.format !== undefined &&
+    metadata.format !== CHECKPOINT_FORMAT &&
+    options.layout === undefined
+  ) {
     throw new CheckpointError(
-      `${source}: metadata format is ${JSON.stringify(metadata.format)}, not ${CHECKPOINT_FORMAT}`,
+      `${source}: metadata format is ${JSON.stringify(metadata.format)}, not ${CHECKPOINT_FORMAT} (give its layout to load it anyway)`,
     );
+  }
+  let layout: WeightLayout;
+  try {
+    // The demo's format has always meant W [in, out]; older files of it do not say so.
+    const legacy = metadata.format === CHECKPOINT_FORMAT && metadata.layout === undefined;
+    layout = checkpointLayout(legacy ? { ...metadata, layout: 'nabla' } : metadata, {
+      layout: options.layout,
+      source,
+    });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new CheckpointError(`${message} (command line: --layout nabla|torch)`, { cause: e });
   }
   const first = tensors['0.weight'];
-  if (first === undefined || first.shape.length !== 2 || first.shape[0] !== INPUTS) {
+  const want = layout === 'torch' ? `[H,${INPUTS}]` : `[${INPUTS},H]`;
+  const inputAxis = layout === 'torch' ? 1 : 0;
+  if (first === undefined || first.shape.length !== 2 || first.shape[inputAxis] !== INPUTS) {
     throw new CheckpointError(
-      `${source}: expected a tensor "0.weight" of shape [${INPUTS},H], got ${first === undefined ? 'none' : `[${first.shape.join(',')}]`} (tensors: ${Object.keys(tensors).join(', ') || 'none'})`,
+      `${source}: expected a tensor "0.weight" of shape ${want} (layout ${layout}), got ${first === undefined ? 'none' : `[${first.shape.join(',')}]`} (tensors: ${Object.keys(tensors).join(', ') || 'none'})`,
     );
   }
-  const hidden = first.shape[1] as number;
+  const hidden = first.shape[1 - inputAxis] as number;
   if (metadata.hidden !== undefined && metadata.hidden !== String(hidden)) {
     throw new CheckpointError(
-      `${source}: metadata says hidden ${metadata.hidden} but 0.weight has ${hidden} columns`,
+      `${source}: metadata says hidden ${metadata.hidden} but 0.weight has ${hidden} units`,
     );
   }
   for (const [name, t] of Object.entries(tensors)) {
@@ -73,19 +111,22 @@ export function decodeCheckpoint(
   }
   const model = createMlp(hidden);
   try {
-    model.net.loadStateDict(tensors as Record<string, Tensor<'float32'>>);
+    const state = tensors as Record<string, Tensor<'float32'>>;
+    if (layout === 'torch') loadTorchStateDict(model.net, state);
+    else model.net.loadStateDict(state);
   } catch (e) {
     throw new CheckpointError(`${source}: ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,
     });
   }
-  return { model, metadata };
+  return { model, metadata, layout };
 }
 
-/** Loads a checkpoint file into a fresh model. */
+/** Loads a checkpoint file into a fresh model (see `decodeCheckpoint` for `layout`). */
 export async function loadCheckpoint(
   path: string,
-): Promise<{ model: Mlp; metadata: Record<string, string> }> {
+  options: { layout?: WeightLayout | undefined } = {},
+): Promise<{ model: Mlp; metadata: Record<string, string>; layout: WeightLayout }> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -98,5 +139,5 @@ export async function loadCheckpoint(
       { cause: e },
     );
   }
-  return decodeCheckpoint(bytes, `checkpoint ${path}`);
+  return decodeCheckpoint(bytes, `checkpoint ${path}`, options);
 }

@@ -1,6 +1,7 @@
 import { type Command, parseCommand, UsageError } from './args.js';
 import { createProgress } from './progress.js';
 import { runEval, runPredict } from './run-eval.js';
+import { runExport } from './run-export.js';
 import { runTrain } from './run-train.js';
 
 /** What the CLI talks to; the real process by default, fakes in tests. */
@@ -42,6 +43,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return EXIT.ok;
       case 'predict':
         await runPredict(command, io);
+        return EXIT.ok;
+      case 'export':
+        await runExport(command, io);
         return EXIT.ok;
       case 'train': {
         const signals = io.signals ?? process;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MnistDataset } from '@nabla/data';
+import type { WeightLayout } from '@nabla/interop';
 import { Softmax } from '@nabla/layers';
 import { Tensor } from '@nabla/tensor';
 import { loadCheckpoint } from './checkpoint.js';
@@ -12,11 +13,16 @@ import type { RunIo } from './run-train.js';
 
 /** `pnpm demo eval --checkpoint FILE`: the saved model on the 10,000 test images. */
 export async function runEval(
-  options: { checkpoint: string; dataDir: string | undefined; batchSize: number },
+  options: {
+    checkpoint: string;
+    dataDir: string | undefined;
+    batchSize: number;
+    layout?: WeightLayout | undefined;
+  },
   io: Pick<RunIo, 'stdout' | 'cwd'>,
 ): Promise<Evaluation> {
   const path = resolve(io.cwd, options.checkpoint);
-  const { model } = await loadCheckpoint(path);
+  const { model } = await loadCheckpoint(path, { layout: options.layout });
   const data = await loadData(
     options.dataDir === undefined ? undefined : resolve(io.cwd, options.dataDir),
   );
@@ -42,10 +48,13 @@ export async function runPredict(
     image: string | undefined;
     index: number | undefined;
     dataDir: string | undefined;
+    layout?: WeightLayout | undefined;
   },
   io: Pick<RunIo, 'stdout' | 'cwd'>,
 ): Promise<Prediction> {
-  const { model } = await loadCheckpoint(resolve(io.cwd, options.checkpoint));
+  const { model } = await loadCheckpoint(resolve(io.cwd, options.checkpoint), {
+    layout: options.layout,
+  });
   let pixels: Float32Array;
   let label: number | undefined;
   let what: string;

@@ -168,6 +168,23 @@ describe('Linear: initialisation', () => {
     expect(std(layer.weight.value.data)).toBeCloseTo(bound / Math.sqrt(3), 3);
   });
 
+  it("init 'torch' is PyTorch's nn.Linear default: W and b uniform in ±1/√in, W drawn first", () => {
+    const layer = new Linear(256, 200, { rng: createRng(3), init: 'torch' });
+    const bound = 1 / 16;
+    const w = layer.weight.value.data;
+    const b = layer.bias?.value.data ?? new Float32Array();
+    expect(w.every((v) => Math.abs(v) <= bound)).toBe(true);
+    expect(std(w)).toBeCloseTo(bound / Math.sqrt(3), 3); // kaiming_uniform(a=√5): 1/√(3·in)
+    expect(Math.max(...w)).toBeGreaterThan(0.99 * bound);
+    expect(Math.min(...w)).toBeLessThan(-0.99 * bound);
+    // The bias is drawn too (not zero), from the same range, after the weights.
+    expect(b.every((v) => Math.abs(v) <= bound && v !== 0)).toBe(true);
+    expect(std(b)).toBeGreaterThan(0.8 * (bound / Math.sqrt(3)));
+    const again = new Linear(256, 200, { rng: createRng(3), init: 'torch', bias: false });
+    expect(again.weight.value.data).toEqual(w);
+    expect(again.bias).toBeUndefined();
+  });
+
   it('the same seed gives the same weights, another seed different ones', () => {
     const a = new Linear(10, 5, { rng: createRng(7) });
     const b = new Linear(10, 5, { rng: createRng(7) });

@@ -9,6 +9,7 @@ import {
   matmul,
   ReusableBuffer,
   ShapeError,
+  uniform,
   zeros,
 } from '@nabla/tensor';
 import { assertFloat, assertGradOut, lastForward } from './checks.js';
@@ -18,8 +19,12 @@ import { loadParameterState, parameterStateDict } from './state-dict.js';
 export interface LinearOptions<D extends FloatDType> {
   /** The seeded generator the weights are drawn from (required: no hidden global seed). */
   rng: Rng;
-  /** `he` (Kaiming, default: suits ReLU) or `glorot` (Xavier: suits tanh/sigmoid). */
-  init?: 'he' | 'glorot';
+  /**
+   * `he` (Kaiming, default: suits ReLU), `glorot` (Xavier: suits tanh/sigmoid), or `torch`:
+   * PyTorch's `nn.Linear` default, W and b both U(−1/√in, 1/√in) (kaiming_uniform with a = √5),
+   * drawn in that order; `distribution` does not apply to it.
+   */
+  init?: 'he' | 'glorot' | 'torch';
   /** Draw the weights from a normal (default) or a uniform distribution of the same variance. */
   distribution?: 'normal' | 'uniform';
   /** Element type of the parameters, and so of the inputs the layer accepts. Default float32. */
@@ -35,7 +40,7 @@ export interface LinearOptions<D extends FloatDType> {
  * Backward, given G = ∂L/∂Y: ∇W = Xᵀ G, ∇b = 1ᵀ G (column sums of G), ∇X = G Wᵀ. All three
  * products use matmul's transpose flags, so no transposed copy is ever made. Parameters are
  * named `weight` and `bias`, in that order. W is drawn with He or Glorot scaling from the given
- * generator; b starts at zero.
+ * generator; b starts at zero (with `init: 'torch'`, both follow PyTorch's nn.Linear).
  */
 export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
   readonly name: string;
@@ -71,7 +76,7 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
     const draw = INITIALIZERS[init]?.[distribution];
     if (draw === undefined) {
       throw new RangeError(
-        `${this.name}: unknown init ${JSON.stringify(init)} / distribution ${JSON.stringify(distribution)}; expected init 'he' | 'glorot' and distribution 'normal' | 'uniform'`,
+        `${this.name}: unknown init ${JSON.stringify(init)} / distribution ${JSON.stringify(distribution)}; expected init 'he' | 'glorot' | 'torch' and distribution 'normal' | 'uniform'`,
       );
     }
     this.inFeatures = inFeatures;
@@ -80,7 +85,12 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
       'weight',
       draw(rng, [inFeatures, outFeatures], { dtype }) as Tensor<D>,
     );
-    this.bias = bias ? createParameter('bias', zeros([outFeatures], dtype)) : undefined;
+    const bound = 1 / Math.sqrt(inFeatures);
+    const b0 = (): Tensor<D> =>
+      init === 'torch'
+        ? uniform(rng, [outFeatures], -bound, bound, { dtype })
+        : zeros([outFeatures], dtype);
+    this.bias = bias ? createParameter('bias', b0()) : undefined;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
@@ -146,7 +156,18 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
 const INITIALIZERS = {
   he: { normal: heNormal, uniform: heUniform },
   glorot: { normal: glorotNormal, uniform: glorotUniform },
+  torch: { normal: torchUniform, uniform: torchUniform },
 } as const;
+
+/** PyTorch's nn.Linear weight init: U(−1/√fanIn, 1/√fanIn) for W of shape [fanIn, fanOut]. */
+function torchUniform<D extends FloatDType>(
+  rng: Rng,
+  shape: readonly number[],
+  o: { dtype: D },
+): Tensor<D> {
+  const bound = 1 / Math.sqrt(shape[0] as number);
+  return uniform(rng, shape, -bound, bound, o);
+}
 
 /** y[i, :] += b for each of the n rows of the n×p matrix y. */
 export function addRowVector(y: FloatArray, b: FloatArray, n: number, p: number): void {
