@@ -60,6 +60,7 @@ export function ensureNode(
         '--no-package-lock',
         '--no-audit',
         '--no-fund',
+        '--loglevel=error',
         '--prefix',
         dir,
         `node@${major}`,
