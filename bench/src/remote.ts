@@ -55,6 +55,8 @@ export class RemoteProcess {
     this.#child.on('error', (error) => {
       this.#exit = `could not start: ${error.message}`;
     });
+    // Writing to a process that has exited fails with EPIPE; the exit itself is what we report.
+    this.#child.stdin?.on('error', () => {});
     const stdout = this.#child.stdout;
     if (stdout === null) throw new Error(`${who}: no stdout pipe`);
     this.#lines = createInterface({ input: stdout })[Symbol.asyncIterator]();
