@@ -93,7 +93,7 @@ describe('finding PyTorch', () => {
     expect(tried).toEqual(['python3', '/usr/bin/python3']);
     expect(findTorchPython(['python3', '/usr/bin/python3'], probe([]))).toBeUndefined();
     expect(canImportTorch('/nonexistent/python3')).toBe(false);
-  });
+  }, 30_000);
 
   it('skips with one line that names the interpreters and the Debian packages', () => {
     const note = torchSkipNote(['python3', '/usr/bin/python3']);
@@ -168,8 +168,12 @@ describe.skipIf(python === undefined)('bench/pytorch/runner.py', () => {
 
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 
-it.skipIf(!hasPython)('the runner parses as Python (also where PyTorch is missing)', () => {
-  const check = 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])';
-  const r = spawnSync('python3', ['-c', check, RUNNER], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
-});
+it.skipIf(!hasPython)(
+  'the runner parses as Python (also where PyTorch is missing)',
+  () => {
+    const check = 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])';
+    const r = spawnSync('python3', ['-c', check, RUNNER], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  },
+  60_000,
+);

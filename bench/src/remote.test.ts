@@ -44,7 +44,7 @@ describe('RemoteProcess', () => {
     } finally {
       await remote.close();
     }
-  });
+  }, 30_000);
 
   it('says so when the process exits during a request or is asked after it', async () => {
     const remote = new RemoteProcess('echo', process.execPath, ['-e', ECHO], process.cwd());
@@ -52,11 +52,11 @@ describe('RemoteProcess', () => {
     await new Promise((r) => setTimeout(r, 50));
     await expect(remote.request('a')).rejects.toThrow(/echo: exited \(code 3\) before a/);
     await remote.close();
-  });
+  }, 30_000);
 
   it('reports a command that cannot start', async () => {
     const remote = new RemoteProcess('ghost', '/nonexistent/python3', [], process.cwd());
     await expect(remote.request('hello')).rejects.toThrow(/ghost: /);
     await remote.close();
-  });
+  }, 30_000);
 });
