@@ -49,7 +49,7 @@ describe('RemoteProcess', () => {
   it('says so when the process exits during a request or is asked after it', async () => {
     const remote = new RemoteProcess('echo', process.execPath, ['-e', ECHO], process.cwd());
     await expect(remote.request('exit')).rejects.toThrow(/echo: .* during exit/);
-    await new Promise((r) => setTimeout(r, 50));
+    expect(await remote.exited).toBe('exited (code 3)');
     await expect(remote.request('a')).rejects.toThrow(/echo: exited \(code 3\) before a/);
     await remote.close();
   }, 30_000);

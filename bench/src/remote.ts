@@ -45,15 +45,21 @@ export class RemoteProcess {
   readonly #lines: AsyncIterator<string>;
   readonly #who: string;
   #exit: string | undefined;
+  /** Resolves with how the process ended (`exited (code 0)`, `could not start: …`). */
+  readonly exited: Promise<string>;
 
   constructor(who: string, command: string, args: readonly string[], cwd: string) {
     this.#who = who;
     this.#child = spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
-    this.#child.on('exit', (code, signal) => {
-      this.#exit = `exited (${signal ?? `code ${code}`})`;
-    });
-    this.#child.on('error', (error) => {
-      this.#exit = `could not start: ${error.message}`;
+    this.exited = new Promise((resolve) => {
+      this.#child.on('exit', (code, signal) => {
+        this.#exit = `exited (${signal ?? `code ${code}`})`;
+        resolve(this.#exit);
+      });
+      this.#child.on('error', (error) => {
+        this.#exit = `could not start: ${error.message}`;
+        resolve(this.#exit);
+      });
     });
     // Writing to a process that has exited fails with EPIPE; the exit itself is what we report.
     this.#child.stdin?.on('error', () => {});
@@ -75,9 +81,7 @@ export class RemoteProcess {
 
   /** Closes its stdin (it exits at end of input) and waits for it to exit. */
   async close(): Promise<void> {
-    if (this.#exit !== undefined) return;
-    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
     this.#child.stdin?.end();
-    await exited;
+    await this.exited;
   }
 }
