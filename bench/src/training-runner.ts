@@ -12,7 +12,7 @@ export interface TrainingRunner {
   /** One line describing what runs, for the log. */
   readonly info: string;
   epoch(samples: number): Promise<number>;
-  dispose(): void;
+  dispose(): void | Promise<void>;
 }
 
 /** Makes a runner for one configuration (the system is fixed by the factory). */

@@ -64,7 +64,7 @@ export async function measureTraining(
       };
     });
   } finally {
-    for (const runner of runners) runner.dispose();
+    for (const runner of runners) await runner.dispose();
   }
 }
 
