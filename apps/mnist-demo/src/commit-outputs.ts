@@ -1,6 +1,12 @@
 import { readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { removeStaleTemps, syncDir, tempName, writeDurable, writeFileAtomic } from './atomic-write.js';
+import {
+  removeStaleTemps,
+  syncDir,
+  tempName,
+  writeDurable,
+  writeFileAtomic,
+} from './atomic-write.js';
 
 /**
  * The journal of a commit in progress: which temporary file becomes which output. It exists only

@@ -98,9 +98,14 @@ function resumedConfig(
   const differences: string[] = [];
   for (const key of request.given) {
     if (key === 'out') continue;
-    const mine = key === 'dataDir' && requested.dataDir !== undefined ? resolve(cwd, requested.dataDir) : requested[key];
+    const mine =
+      key === 'dataDir' && requested.dataDir !== undefined
+        ? resolve(cwd, requested.dataDir)
+        : requested[key];
     if (mine !== config[key]) {
-      differences.push(`${FLAG[key]} ${String(mine)} (the saved run has ${String(config[key] ?? 'none')})`);
+      differences.push(
+        `${FLAG[key]} ${String(mine)} (the saved run has ${String(config[key] ?? 'none')})`,
+      );
     }
   }
   if (differences.length > 0) {

@@ -122,7 +122,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return out;
   };
   const checkFinite = (where: string): void => {
-    const bad = nonFiniteReport(Object.fromEntries(model.net.parameters().map((p) => [p.name, p.value])));
+    const bad = nonFiniteReport(
+      Object.fromEntries(model.net.parameters().map((p) => [p.name, p.value])),
+    );
     if (bad !== undefined) {
       throw new Error(
         `training diverged ${where} (lr ${optimizer.lr}; try a smaller --lr): the weights are no longer finite: ${bad}`,

@@ -45,10 +45,18 @@ type Arrays = Record<string, Tensor>;
 
 /** The state dict with its typed arrays moved into `arrays` (as tensors) and replaced by names. */
 function flatten(value: StateValue, arrays: Arrays): unknown {
-  if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array) {
+  if (
+    value instanceof Float32Array ||
+    value instanceof Float64Array ||
+    value instanceof Int32Array
+  ) {
     const name = `optimizer/${Object.keys(arrays).length}`;
     const dtype =
-      value instanceof Float32Array ? 'float32' : value instanceof Float64Array ? 'float64' : 'int32';
+      value instanceof Float32Array
+        ? 'float32'
+        : value instanceof Float64Array
+          ? 'float64'
+          : 'int32';
     arrays[name] = new Tensor(dtype, value.slice(), [value.length]);
     return { $array: name };
   }
@@ -82,7 +90,9 @@ function unflatten(value: unknown, arrays: Arrays, source: string): StateValue {
   ) {
     return value;
   }
-  throw new TrainingStateError(`${source}: unexpected value ${String(value)} in the optimizer state`);
+  throw new TrainingStateError(
+    `${source}: unexpected value ${String(value)} in the optimizer state`,
+  );
 }
 
 /** NaN → null in JSON (NaN is "no value", e.g. the test accuracy of a cut epoch). */
@@ -114,7 +124,9 @@ export function decodeTrainingState(bytes: Uint8Array, source: string): Training
   }
   const { tensors, metadata } = contents;
   if (metadata.format !== FORMAT || metadata.state === undefined) {
-    throw new TrainingStateError(`${source}: not a training state of this demo (format ${JSON.stringify(metadata.format)})`);
+    throw new TrainingStateError(
+      `${source}: not a training state of this demo (format ${JSON.stringify(metadata.format)})`,
+    );
   }
   let parsed: Record<string, unknown>;
   try {
@@ -141,7 +153,8 @@ export function decodeTrainingState(bytes: Uint8Array, source: string): Training
   const weights: Record<string, Tensor<'float32'>> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (!name.startsWith('weights/')) continue;
-    if (t.dtype !== 'float32') throw new TrainingStateError(`${source}: tensor "${name}" is ${t.dtype}, not float32`);
+    if (t.dtype !== 'float32')
+      throw new TrainingStateError(`${source}: tensor "${name}" is ${t.dtype}, not float32`);
     weights[name.slice('weights/'.length)] = t as Tensor<'float32'>;
   }
   const records = (epochs as Record<string, unknown>[]).map((r) => {
@@ -172,7 +185,9 @@ export async function loadTrainingState(dir: string): Promise<TrainingState> {
   try {
     const { size } = await stat(path);
     if (size > MAX_STATE_BYTES) {
-      throw new TrainingStateError(`${path} is ${size} bytes, over the limit of ${MAX_STATE_BYTES}`);
+      throw new TrainingStateError(
+        `${path} is ${size} bytes, over the limit of ${MAX_STATE_BYTES}`,
+      );
     }
     bytes = await readFile(path);
   } catch (e) {
