@@ -15,7 +15,7 @@ export interface OutputDir {
 
 const why = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
-  return err.code === undefined ? String(e) : `${err.code} (${err.message.split(':')[0] ?? ''})`;
+  return err.code === undefined ? String(e) : (err.message.split(',')[0] ?? err.code);
 };
 
 async function exists(path: string): Promise<boolean> {

@@ -95,7 +95,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     optimizer = options.optimizerFactory(model.net.parameters(), { lr: config.lr });
   } catch (e) {
-    throw new Error(`${optimizerName} (lr ${config.lr}) could not be created: ${message(e)}`, {
+    throw new Error(`${optimizerName} with --lr ${config.lr} could not be created: ${message(e)}`, {
       cause: e,
     });
   }
@@ -103,7 +103,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     schedule = createSchedule(config.schedule, optimizer, config.epochs, loader.length);
   } catch (e) {
-    throw new Error(`--schedule ${config.schedule} (lr ${config.lr}): ${message(e)}`, { cause: e });
+    throw new Error(`--lr ${config.lr} with --schedule ${config.schedule}: ${message(e)}`, {
+      cause: e,
+    });
   }
   const priorSeconds = resume?.seconds ?? 0;
   if (resume !== undefined) {
