@@ -202,7 +202,7 @@ export async function runTrain(
         confusion: s.final.confusion,
       },
     };
-    const subtitle = `${config.optimizer}, lr ${config.lr}, ${config.schedule}, batch ${config.batchSize}, hidden ${config.hidden}, seed ${config.seed}: test accuracy ${pct(s.final.accuracy)}${s.status === 'completed' ? '' : ` (${s.status})`}`;
+    const subtitle = `${config.optimizer}, lr ${config.lr}, ${config.schedule}, batch ${config.batchSize}, hidden ${config.hidden}, seed ${config.seed}: final test accuracy ${pct(s.final.accuracy)}${s.status === 'completed' ? '' : ` (${s.status})`}`;
     await commitOutputs(outDir, {
       'model.safetensors': encodeCheckpoint(s.model, {
         config: JSON.stringify(runConfig),
