@@ -105,7 +105,7 @@ Training options (defaults in brackets):
                       batch ${PRESET_VALUES.paper.batchSize}, ${PRESET_VALUES.paper.epochs} epochs (flags given explicitly win)
   -h, --help          this text
 
-Outputs in --out: model.safetensors, metrics.json, plot.svg.
+Outputs in --out: model.safetensors, metrics.json, plot.svg, training-state.safetensors.
 Ctrl-C (or SIGTERM) stops after the current batch and still writes them, with the training
 state that --resume continues from; a second one quits at once.`;
 
