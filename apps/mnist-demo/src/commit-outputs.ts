@@ -91,7 +91,14 @@ export async function commitOutputs(
     const reason = e instanceof Error ? e.message : String(e);
     throw new Error(`could not write the outputs in ${dir}: ${reason}`, { cause: e });
   }
-  for (const [temp, final] of renames) await rename(join(dir, temp), join(dir, final));
+  for (const [temp, final] of renames) {
+    try {
+      await rename(join(dir, temp), join(dir, final));
+    } catch (e) {
+      // A reader's recoverOutputs may have rolled this commit forward already.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
   await syncDir(dir);
   await rm(join(dir, JOURNAL), { force: true });
   await syncDir(dir);
