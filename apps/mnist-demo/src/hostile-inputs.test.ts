@@ -11,6 +11,7 @@ import { commitOutputs, JOURNAL, recoverOutputs } from './commit-outputs.js';
 import { EXIT, main } from './main.js';
 import { createMlp } from './model.js';
 import { mnist, sink, tempDir } from './test-support.js';
+import { decodeTrainingState, encodeTrainingState, STATE_FILE } from './training-state.js';
 
 // One test (or more) per defect of issue 14, each failing on the code before the fix.
 
@@ -327,5 +328,38 @@ describe('issue 14: outputs', () => {
     const b = await readFile(join(cwd, 'nested', 'same-2', 'model.safetensors'));
     expect(a.equals(b)).toBe(true);
     expect(a.toString('latin1')).not.toContain(cwd);
+  });
+
+  it('a tampered training state is refused by --resume, naming what is wrong', async () => {
+    const out = join(cwd, 'tampered');
+    const flags = ['--limit', '64', '--epochs', '2', '--hidden', '8', '--out', out];
+    expect((await run(['train', ...flags])).code).toBe(EXIT.ok);
+    const path = join(out, STATE_FILE);
+    const state = decodeTrainingState(await readFile(path), path);
+    await writeFile(
+      path,
+      encodeTrainingState({ ...state, config: { ...state.config, hidden: 1e9 } }),
+    );
+    const big = await run(['train', '--resume', out]);
+    expect(big.code).toBe(EXIT.error);
+    expect(big.stderr).toBe(
+      `mnist-demo: --resume ${out}: the saved config's hidden is 1000000000, not an integer from 1 to 16384\n`,
+    );
+    await writeFile(
+      path,
+      encodeTrainingState({
+        ...state,
+        epoch: 1,
+        optimizer: { ...state.optimizer, optimizer: 'SGD' },
+      }),
+    );
+    const other = await run(['train', '--resume', out]);
+    expect(other.code).toBe(EXIT.error);
+    expect(other.stderr).toMatch(
+      /^mnist-demo: the saved training state does not fit this run: Adam\.loadStateDict: the state is for optimizer "SGD"/,
+    );
+    await writeFile(path, 'not a state');
+    const junk = await run(['train', '--resume', out]);
+    expect(junk.stderr).toMatch(new RegExp(`^mnist-demo: ${path}: safetensors: `));
   });
 });

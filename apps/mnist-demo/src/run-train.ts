@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { backendName } from '@nabla/tensor';
-import type { TrainConfig } from './args.js';
+import { MAX_HIDDEN, SCHEDULES, type TrainConfig } from './args.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { commitOutputs, recoverOutputs } from './commit-outputs.js';
 import { loadData } from './data.js';
@@ -88,6 +88,27 @@ function resumedConfig(
   cwd: string,
 ): TrainConfig {
   const saved = state.config as Record<string, unknown>;
+  const bad = (key: string, what: string): never => {
+    throw new Error(
+      `--resume ${dir}: the saved config's ${key} is ${JSON.stringify(saved[key])}, not ${what}`,
+    );
+  };
+  const int = (key: string, max: number): void => {
+    const v = saved[key];
+    if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > max) {
+      bad(key, `an integer from 1 to ${max}`);
+    }
+  };
+  int('epochs', Number.MAX_SAFE_INTEGER);
+  int('batchSize', Number.MAX_SAFE_INTEGER);
+  int('hidden', MAX_HIDDEN);
+  if (typeof saved.lr !== 'number' || !(saved.lr > 0) || !Number.isFinite(saved.lr)) {
+    bad('lr', 'a positive number');
+  }
+  if (!Number.isSafeInteger(saved.seed) || (saved.seed as number) < 0) bad('seed', 'a seed');
+  if (typeof saved.optimizer !== 'string') bad('optimizer', 'a name');
+  if (!(SCHEDULES as readonly unknown[]).includes(saved.schedule)) bad('schedule', 'a schedule');
+  if (saved.limit !== null && saved.limit !== undefined) int('limit', Number.MAX_SAFE_INTEGER);
   const config = {
     ...requested,
     ...saved,

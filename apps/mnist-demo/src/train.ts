@@ -111,9 +111,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (resume !== undefined) {
     const bad = nonFiniteReport(resume.weights);
     if (bad !== undefined) throw new Error(`the saved state's weights are not finite: ${bad}`);
-    model.net.loadStateDict(resume.weights);
-    optimizer.loadStateDict(resume.optimizer);
-    if (resume.scheduler !== null) schedule.scheduler?.loadStateDict(resume.scheduler);
+    try {
+      model.net.loadStateDict(resume.weights);
+      optimizer.loadStateDict(resume.optimizer);
+      if (resume.scheduler !== null) schedule.scheduler?.loadStateDict(resume.scheduler);
+    } catch (e) {
+      throw new Error(`the saved training state does not fit this run: ${message(e)}`, {
+        cause: e,
+      });
+    }
   }
   const elapsed = (): number => priorSeconds + (now() - started) / 1000;
   const epochs: EpochRecord[] = resume === undefined ? [] : [...resume.epochs];
