@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeIdx } from '@nabla/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './test-support.js';
+import { mnist, tempDir } from './test-support.js';
 import { decodeTrainingState, STATE_FILE } from './training-state.js';
 
 // Stops real child processes of the built CLI by a real signal (the CLI sends it to itself after
@@ -16,6 +17,17 @@ let cwd: string;
 let remove: () => Promise<void>;
 beforeAll(async () => {
   ({ dir: cwd, remove } = await tempDir('resume'));
+  // A small --data-dir (the first 320 training and 500 test images of MNIST), so that each
+  // child process loads and evaluates little.
+  const { train, test } = await mnist();
+  const data = join(cwd, 'data');
+  await mkdir(data);
+  const write = (file: string, shape: number[], bytes: Uint8Array) =>
+    writeFile(join(data, file), encodeIdx({ dtype: 'uint8', shape, data: bytes }));
+  await write('train-images-idx3-ubyte', [320, 28, 28], train.images.slice(0, 320 * 784));
+  await write('train-labels-idx1-ubyte', [320], train.labels.slice(0, 320));
+  await write('t10k-images-idx3-ubyte', [500, 28, 28], test.images.slice(0, 500 * 784));
+  await write('t10k-labels-idx1-ubyte', [500], test.labels.slice(0, 500));
 });
 afterAll(() => remove());
 
@@ -42,18 +54,12 @@ function demo(
 
 // 320 images in batches of 32: 10 batches per epoch, 3 epochs; Adam (stateful) with the cosine
 // schedule stepped every batch, so the optimizer, the schedule and the shuffle all must resume.
-const FLAGS = [
-  '--limit',
-  '320',
-  '--batch-size',
-  '32',
-  '--epochs',
-  '3',
+const FLAGS = ['--data-dir', 'data', '--batch-size', '32', '--epochs', '3'].concat([
   '--hidden',
   '16',
   '--seed',
   '5',
-];
+]);
 
 async function state(dir: string): Promise<{ epoch: number; batch: number }> {
   const s = decodeTrainingState(await readFile(join(dir, STATE_FILE)), dir);
