@@ -159,4 +159,14 @@ describe('parseCommand', () => {
       /--index must be an integer/,
     );
   });
+
+  it('takes --resume DIR with the flags given (to check), caps --hidden, refuses --out with it', () => {
+    const c = parseCommand(['train', '--resume', 'runs/a', '--hidden', '16', '--batch-size', '8']);
+    expect(c).toMatchObject({ kind: 'train', resume: 'runs/a', given: ['hidden', 'batchSize'] });
+    expect(parseCommand(['train'])).not.toHaveProperty('resume');
+    expect(usageError(['--resume', 'a', '--out', 'b'])).toBe(
+      '--resume DIR writes to DIR: it cannot be combined with --out',
+    );
+    expect(usageError(['--hidden', '16385'])).toBe('--hidden must be at most 16384, got "16385"');
+  });
 });

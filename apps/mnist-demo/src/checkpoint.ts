@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   checkpointLayout,
   encodeCheckpoint as encodeWithLayout,
@@ -6,15 +7,22 @@ import {
   type WeightLayout,
 } from '@nabla/interop';
 import { decodeSafetensors, type Tensor } from '@nabla/tensor';
+import { MAX_HIDDEN } from './args.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { CLASSES, createMlp, INPUTS, type Mlp } from './model.js';
+import { recoverOutputs } from './commit-outputs.js';
+import { CLASSES, createMlp, INPUTS, type Mlp, nonFiniteReport } from './model.js';
 
 /** A checkpoint that cannot be read or does not hold this demo's network. */
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
 }
 
-/** The `format` entry of the metadata, so that a file of another model is told apart. */
+/** The largest checkpoint read: --hidden's cap makes 51 MB; this leaves room and stops a huge file. */
+export const MAX_CHECKPOINT_BYTES = 256 * 2 ** 20;
+/** The demo's header is under 2 KB; anything near this is not one of its checkpoints. */
+const MAX_HEADER_BYTES = 64 * 2 ** 10;
+
+/** The format entry of the metadata, so that a file of another model is told apart. */
 export const CHECKPOINT_FORMAT = 'nabla-mnist-mlp';
 
 /**
@@ -59,7 +67,7 @@ export function decodeCheckpoint(
 ): { model: Mlp; metadata: Record<string, string>; layout: WeightLayout } {
   let contents: ReturnType<typeof decodeSafetensors>;
   try {
-    contents = decodeSafetensors(bytes);
+    contents = decodeSafetensors(bytes, { maxHeaderBytes: MAX_HEADER_BYTES, maxTensors: 16 });
   } catch (e) {
     throw new CheckpointError(`${source}: ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,
@@ -93,10 +101,15 @@ export function decodeCheckpoint(
   const inputAxis = layout === 'torch' ? 1 : 0;
   if (first === undefined || first.shape.length !== 2 || first.shape[inputAxis] !== INPUTS) {
     throw new CheckpointError(
-      `${source}: expected a tensor "0.weight" of shape ${want} (layout ${layout}), got ${first === undefined ? 'none' : `[${first.shape.join(',')}]`} (tensors: ${Object.keys(tensors).join(', ') || 'none'})`,
+      `${source}: expected a tensor "0.weight" of shape ${want} (layout ${layout}), got ${first === undefined ? 'none' : `[${first.shape.join(',')}]`} (tensors: ${listNames(Object.keys(tensors))})`,
     );
   }
   const hidden = first.shape[1 - inputAxis] as number;
+  if (hidden < 1 || hidden > MAX_HIDDEN) {
+    throw new CheckpointError(
+      `${source}: "0.weight" has ${hidden} hidden units; the demo takes 1 to ${MAX_HIDDEN}`,
+    );
+  }
   if (metadata.hidden !== undefined && metadata.hidden !== String(hidden)) {
     throw new CheckpointError(
       `${source}: metadata says hidden ${metadata.hidden} but 0.weight has ${hidden} units`,
@@ -108,6 +121,10 @@ export function decodeCheckpoint(
         `${source}: tensor "${name}" is ${t.dtype}; the demo's weights are float32`,
       );
     }
+  }
+  const bad = nonFiniteReport(tensors as Record<string, Tensor<'float32'>>);
+  if (bad !== undefined) {
+    throw new CheckpointError(`${source}: the weights are not finite: ${bad}`);
   }
   const model = createMlp(hidden);
   try {
@@ -129,8 +146,22 @@ export async function loadCheckpoint(
 ): Promise<{ model: Mlp; metadata: Record<string, string>; layout: WeightLayout }> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    // A run killed between the renames of its outputs is finished first (no mixed runs).
+    await recoverOutputs(dirname(path)).catch(() => undefined);
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_CHECKPOINT_BYTES) {
+        throw new CheckpointError(
+          `checkpoint ${path} is ${size} bytes, over the demo's limit of ${MAX_CHECKPOINT_BYTES} bytes`,
+        );
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(
       code === 'ENOENT'
@@ -140,4 +171,12 @@ export async function loadCheckpoint(
     );
   }
   return decodeCheckpoint(bytes, `checkpoint ${path}`, options);
+}
+
+/** At most 8 names, each clipped, for an error message. */
+function listNames(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  const clip = (n: string): string => (n.length > 40 ? `${n.slice(0, 40)}…` : n);
+  const shown = names.slice(0, 8).map(clip).join(', ');
+  return names.length > 8 ? `${shown}, … (${names.length} in all)` : shown;
 }

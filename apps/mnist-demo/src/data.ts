@@ -38,5 +38,13 @@ export async function loadData(dataDir: string | undefined, limit?: number): Pro
       );
     }
   }
+  for (const [name, split] of [
+    ['training', train],
+    ['test', test],
+  ] as const) {
+    if (split.length === 0) {
+      throw new Error(`${source}: the ${name} split holds no images; the demo needs at least one`);
+    }
+  }
   return { train: limit === undefined ? train : firstItems(train, limit), test, source };
 }

@@ -101,7 +101,12 @@ describe('mnist-demo CLI', () => {
     expect(r.stderr).toMatch(/^epoch 1\/2: \d+\/2000 samples, \d+ samples\/s, loss [\d.]+, ETA/m);
     const accuracy = finalAccuracy(r.stdout);
     expect(accuracy).toBeGreaterThan(80);
-    expect((await readdir(out)).sort()).toEqual(['metrics.json', 'model.safetensors', 'plot.svg']);
+    expect((await readdir(out)).sort()).toEqual([
+      'metrics.json',
+      'model.safetensors',
+      'plot.svg',
+      'training-state.safetensors',
+    ]);
 
     const m = await metrics(out);
     expect(m.status).toBe('completed');
@@ -191,6 +196,7 @@ describe('mnist-demo CLI', () => {
       'metrics.json',
       'model.safetensors',
       'plot.svg',
+      'training-state.safetensors',
     ]);
     expect(r.stdout).toContain(`Wrote runs/${runs[0]}/model.safetensors`);
   });
@@ -364,7 +370,7 @@ describe('mnist-demo CLI', () => {
     expect(r.exits).toEqual([]);
     expect(r.stderr).toContain('Ctrl-C: stopping after this batch');
     expect(r.stdout).toContain(
-      'Interrupted: the outputs hold the model as it was after the last batch.',
+      'Interrupted: the outputs hold the model as it was after the last batch; continue with --resume',
     );
     const m = await metrics(join(cwd, 'stopped'));
     expect(m.status).toBe('interrupted');

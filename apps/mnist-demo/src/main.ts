@@ -10,16 +10,24 @@ export interface CliIo {
   stderr: NodeJS.WriteStream | NodeJS.WritableStream;
   /** Folder that relative paths are taken from. */
   cwd: string;
-  /** Where SIGINT comes from (default: the process). */
+  /** Where SIGINT and SIGTERM come from (default: the process). */
   signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
-  /** Ends the process at once (the second Ctrl-C). */
+  /** Ends the process at once (the second Ctrl-C or SIGTERM). */
   exit?: (code: number) => void;
+  /** Told after every training batch (epoch 1-based, batches done in it). */
+  onBatch?: (epoch: number, batch: number) => void;
   /** Draw a live progress bar (default: whether stderr is a terminal). */
   tty?: boolean;
 }
 
-/** Exit codes: 0 done, 1 failed, 2 bad command line, 130 stopped by Ctrl-C (128 + SIGINT). */
-export const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
+/**
+ * Exit codes: 0 done, 1 failed, 2 bad command line, 130 stopped by Ctrl-C (128 + SIGINT), 143
+ * stopped by SIGTERM (128 + 15). A stopped run has saved its outputs and can be resumed.
+ */
+export const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
+
+const STOP_CODE = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
+const STOP_NAME = { SIGINT: 'Ctrl-C', SIGTERM: 'SIGTERM' } as const;
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -50,33 +58,45 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'train': {
         const signals = io.signals ?? process;
         const exit = io.exit ?? ((code: number) => process.exit(code));
-        let stopRequested = false;
+        let stopSignal: keyof typeof STOP_CODE | undefined;
         const progress = createProgress({
           stream: io.stderr,
           ...(io.tty === undefined ? {} : { tty: io.tty }),
         });
-        const onSigint = (): void => {
-          if (stopRequested) {
-            io.stderr.write('\nSecond Ctrl-C: quitting now without writing outputs.\n');
-            exit(EXIT.interrupted);
-            return;
-          }
-          stopRequested = true;
-          progress.notice(
-            'Ctrl-C: stopping after this batch and writing the outputs (Ctrl-C again to quit at once)',
-          );
-        };
-        signals.on('SIGINT', onSigint);
+        const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+          const handler = (): void => {
+            if (stopSignal !== undefined) {
+              io.stderr.write(
+                `\nSecond ${STOP_NAME[signal]}: quitting now without writing outputs (the last epoch's are kept).\n`,
+              );
+              exit(STOP_CODE[signal]);
+              return;
+            }
+            stopSignal = signal;
+            progress.notice(
+              `${STOP_NAME[signal]}: stopping after this batch and writing the outputs and the training state (again to quit at once)`,
+            );
+          };
+          signals.on(signal, handler);
+          return [signal, handler] as const;
+        });
         try {
-          const run = await runTrain(command.config, {
-            stdout: io.stdout,
-            cwd: io.cwd,
-            progress,
-            shouldStop: () => stopRequested,
-          });
-          return run.interrupted ? EXIT.interrupted : EXIT.ok;
+          const run = await runTrain(
+            command.config,
+            {
+              stdout: io.stdout,
+              cwd: io.cwd,
+              progress,
+              shouldStop: () => stopSignal !== undefined,
+              ...(io.onBatch ? { onBatch: io.onBatch } : {}),
+            },
+            command.resume === undefined
+              ? undefined
+              : { dir: command.resume, given: command.given ?? [] },
+          );
+          return run.interrupted ? STOP_CODE[stopSignal ?? 'SIGINT'] : EXIT.ok;
         } finally {
-          signals.off('SIGINT', onSigint);
+          for (const [signal, handler] of handlers) signals.off(signal, handler);
         }
       }
     }

@@ -31,3 +31,27 @@ export function predictClasses(model: Mlp, x: Tensor<'float32'>): Int32Array {
   const out = argmax(logits(model, x), { axis: 1 });
   return Int32Array.from(out.data);
 }
+
+/**
+ * Undefined when every value of every tensor is finite; otherwise a short description of the
+ * first tensor that is not: its name, how many values are NaN or infinite, and the first index.
+ */
+export function nonFiniteReport(
+  tensors: Readonly<Record<string, Tensor<'float32'>>>,
+): string | undefined {
+  for (const [name, t] of Object.entries(tensors)) {
+    const d = t.data;
+    let count = 0;
+    let first = -1;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i] as number)) {
+        if (first < 0) first = i;
+        count++;
+      }
+    }
+    if (count > 0) {
+      return `${count} of the ${d.length} values of "${name}" are NaN or infinite (the first at index ${first}: ${d[first]})`;
+    }
+  }
+  return undefined;
+}

@@ -1,4 +1,10 @@
-import { convertIndexedToRgb, decode } from 'fast-png';
+import * as zlib from 'node:zlib';
+import { PNG } from 'pngjs';
+
+/** node:zlib's crc32 (Node ≥ 20.15); without it pngjs's own check still refuses a bad CRC. */
+const crc32: ((data: Uint8Array) => number) | undefined = (
+  zlib as { crc32?: (data: Uint8Array) => number }
+).crc32;
 
 /** A PNG that cannot be turned into an MNIST input. */
 export class ImageError extends Error {
@@ -17,46 +23,115 @@ export interface DigitImage {
 
 const SIDE = 28;
 
+/**
+ * The largest image decoded: 4096 × 4096 pixels (64 MB as 8-bit RGBA). The size a PNG declares
+ * is checked before any pixel data is inflated, so a small file declaring 30000 × 30000 (a
+ * decompression bomb) is refused at once instead of exhausting memory.
+ */
+export const MAX_PNG_PIXELS = 4096 * 4096;
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Bit depths allowed for each colour type (PNG spec, table 11.1). */
+const DEPTHS: Readonly<Record<number, readonly number[]>> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
+
+interface Header {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+}
+
+/**
+ * Reads the IHDR and walks the chunk list (lengths and types only) before anything is decoded:
+ * the declared size must be within {@link MAX_PNG_PIXELS}, the depth must fit the colour type,
+ * and a palette image must carry its palette before the image data.
+ */
+function inspect(bytes: Uint8Array, source: string): Header {
+  const fail = (why: string): never => {
+    throw new ImageError(`${source} is not a readable PNG: ${why}`);
+  };
+  if (bytes.length < 33 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
+    fail('it does not start with the PNG signature');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = (at: number): string =>
+    String.fromCharCode(...bytes.subarray(at + 4, at + 8).values());
+  if (view.getUint32(8) !== 13 || type(8) !== 'IHDR') fail('the first chunk is not a 13-byte IHDR');
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const depth = bytes[24] as number;
+  const colorType = bytes[25] as number;
+  if (width === 0 || height === 0) fail(`it declares an empty image (${width}×${height})`);
+  if (width * height > MAX_PNG_PIXELS) {
+    throw new ImageError(
+      `${source}: the PNG declares ${width}×${height} pixels, over the limit of ${MAX_PNG_PIXELS} (4096×4096); scale it down first`,
+    );
+  }
+  if (!(DEPTHS[colorType] ?? []).includes(depth)) {
+    fail(`colour type ${colorType} with bit depth ${depth} is not a valid PNG combination`);
+  }
+  let palette = false;
+  let data = false;
+  for (let at = 8; at + 12 <= bytes.length; ) {
+    const length = view.getUint32(at);
+    const name = type(at);
+    if (at + 12 + length > bytes.length) {
+      fail(`chunk ${JSON.stringify(name)} at byte ${at} runs past the end of the file`);
+    }
+    const stored = view.getUint32(at + 8 + length);
+    if (crc32 !== undefined && crc32(bytes.subarray(at + 4, at + 8 + length)) !== stored) {
+      fail(`chunk ${JSON.stringify(name)} at byte ${at} has a wrong CRC (the file is damaged)`);
+    }
+    if (name === 'PLTE') palette = true;
+    if (name === 'IDAT' && !data) {
+      data = true;
+      if (colorType === 3 && !palette) fail('a palette image (colour type 3) without a PLTE chunk');
+    }
+    if (name === 'IEND') break;
+    at += 12 + length;
+  }
+  return { width, height, depth, colorType };
+}
+
 /** Grey levels 0…1 of a decoded PNG, alpha composited over black. */
 function greyLevels(
   bytes: Uint8Array,
   source: string,
 ): { grey: Float32Array; width: number; height: number } {
-  let png: ReturnType<typeof decode>;
+  const header = inspect(bytes, source);
+  let png: PNG;
   try {
-    png = decode(bytes);
+    // pngjs checks every chunk's CRC, handles every depth and colour type, interlaced or not, and
+    // gives 8-bit RGBA.
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
     throw new ImageError(
       `${source} is not a readable PNG: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  const { width, height } = png;
-  let data: ArrayLike<number> = png.data;
-  let channels = png.channels;
-  let max = 2 ** png.depth - 1;
-  if (png.palette !== undefined) {
-    data = convertIndexedToRgb(png);
-    channels = data.length / (width * height);
-    max = 255;
-  }
-  if (width === 0 || height === 0 || data.length !== width * height * channels) {
+  const { width, height, data } = png;
+  if (width !== header.width || height !== header.height || data.length !== width * height * 4) {
     throw new ImageError(
-      `${source}: unsupported PNG layout (${width}×${height}, ${channels} channels, ${png.depth}-bit); use 8- or 16-bit grey, RGB or RGBA`,
+      `${source} is not a readable PNG: decoded ${data.length} bytes for ${width}×${height} pixels`,
     );
   }
+  const colour = header.colorType === 2 || header.colorType === 3 || header.colorType === 6;
   const grey = new Float32Array(width * height);
-  const colour = channels >= 3;
-  const alpha = channels === 2 || channels === 4;
   for (let i = 0; i < width * height; i++) {
-    const o = i * channels;
+    const o = i * 4;
     const v = colour
       ? (0.299 * (data[o] as number) +
           0.587 * (data[o + 1] as number) +
           0.114 * (data[o + 2] as number)) /
-        max
-      : (data[o] as number) / max;
-    const a = alpha ? (data[o + channels - 1] as number) / max : 1;
-    grey[i] = v * a;
+        255
+      : (data[o] as number) / 255;
+    grey[i] = (v * (data[o + 3] as number)) / 255;
   }
   return { grey, width, height };
 }
@@ -64,7 +139,7 @@ function greyLevels(
 /**
  * Turns a PNG into a 28 × 28 MNIST-style input: grey levels (alpha over black), resampled to
  * 28 × 28 by averaging the source pixels under each cell, and inverted when the background is
- * light (MNIST digits are light ink on a dark background).
+ * light (MNIST digits are light ink on a dark background). Every error names `source`.
  */
 export function pngToDigit(bytes: Uint8Array, source = 'image'): DigitImage {
   const { grey, width, height } = greyLevels(bytes, source);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MnistDataset } from '@nabla/data';
 import type { WeightLayout } from '@nabla/interop';
@@ -10,6 +10,9 @@ import { type Evaluation, evaluate, formatEvaluation } from './evaluate.js';
 import { CLASSES, INPUTS, logits } from './model.js';
 import { ImageError, pngToDigit } from './png.js';
 import type { RunIo } from './run-train.js';
+
+/** The largest --image file read (a 4096² RGBA PNG stored raw is 64 MiB). */
+export const MAX_IMAGE_BYTES = 64 * 2 ** 20;
 
 /** `pnpm demo eval --checkpoint FILE`: the saved model on the 10,000 test images. */
 export async function runEval(
@@ -62,8 +65,20 @@ export async function runPredict(
     const path = resolve(io.cwd, options.image);
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
+      const handle = await open(path, 'r');
+      try {
+        const { size } = await handle.stat();
+        if (size > MAX_IMAGE_BYTES) {
+          throw new ImageError(
+            `--image ${path} is ${size} bytes, over the limit of ${MAX_IMAGE_BYTES} bytes`,
+          );
+        }
+        bytes = await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (e) {
+      if (e instanceof ImageError) throw e;
       throw new ImageError(
         `cannot read image ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
       );

@@ -1,23 +1,49 @@
 import { DataLoader, type MnistBatch, MnistDataset, type MnistSplit } from '@nabla/data';
 import { accuracy, SoftmaxCrossEntropy } from '@nabla/losses';
-import { createRng, type OptimizerFactory } from '@nabla/tensor';
+import { createRng, type OptimizerFactory, type Tensor } from '@nabla/tensor';
 import type { TrainConfig } from './args.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import type { EpochRecord } from './metrics.js';
-import { createMlp, type Mlp } from './model.js';
+import { createMlp, type Mlp, nonFiniteReport } from './model.js';
 import { createSchedule } from './optimizer.js';
 import type { ProgressReporter } from './progress.js';
+import type { TrainingState } from './training-state.js';
+
+/** Where a run stands when it is saved: still going, stopped by a signal, or done. */
+export type RunStatus = 'running' | 'interrupted' | 'completed';
+
+/** What is saved at every epoch end, when a signal stops the run, and at the end. */
+export interface Snapshot {
+  model: Mlp;
+  status: RunStatus;
+  /** The epoch records so far, the cut one last (marked interrupted) when stopped mid-epoch. */
+  epochs: EpochRecord[];
+  /** The model on the test set now. */
+  final: Evaluation;
+  /** Wall time of the whole run so far (across resumptions), in seconds. */
+  seconds: number;
+  /** The state to resume from (without `config`, which the caller adds). */
+  state: Omit<TrainingState, 'config'>;
+}
 
 export interface TrainOptions {
   config: Pick<TrainConfig, 'epochs' | 'batchSize' | 'lr' | 'hidden' | 'schedule' | 'seed'>;
   train: MnistSplit;
   test: MnistSplit;
   optimizerFactory: OptimizerFactory;
+  /** The name of the optimizer in errors (default "the optimizer"). */
+  optimizerName?: string;
   progress?: Pick<ProgressReporter, 'startEpoch'>;
   /** Called with each finished epoch (for the per-epoch log line). */
   onEpoch?: (record: EpochRecord) => void;
-  /** Asked after every batch; true stops training there (Ctrl-C). */
+  /** Called (and awaited) at every epoch end, when stopped, and at the end, to save the run. */
+  onSnapshot?: (snapshot: Snapshot) => Promise<void>;
+  /** Asked after every batch; true stops training there (Ctrl-C, SIGTERM). */
   shouldStop?: () => boolean;
+  /** Told after every batch: the epoch (1-based) and the batches done in it. */
+  onBatch?: (epoch: number, batch: number) => void;
+  /** A state to continue from (`train --resume`). */
+  resume?: TrainingState;
   /** Clock in milliseconds (default performance.now). */
   now?: () => number;
 }
@@ -36,14 +62,22 @@ export interface TrainResult {
 /** Lets the event loop run (signals, the progress bar's timer) between two batches. */
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /**
  * Trains the MLP with mini-batches: forward, fused softmax cross-entropy, backward, optimizer
  * step, schedule step; evaluates on the test set after every epoch. Deterministic for a given
  * seed: the initial weights come from `createRng(seed)` and the shuffling from a DataLoader
- * seeded with `seed`.
+ * seeded with `seed`, whose epoch `e` order depends only on (seed, e). So a run resumed from a
+ * {@link TrainingState} (weights, optimizer and schedule state, epoch and batch) replays the same
+ * batches and ends with the same weights bit for bit as a run that was never stopped.
+ *
+ * Non-finite weights are refused before anything is saved: a run whose step made a weight NaN or
+ * infinite throws "training diverged" instead of reporting a completed run.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { config, optimizerFactory, progress, onEpoch, shouldStop = () => false } = options;
+  const { config, progress, onEpoch, onSnapshot, resume, shouldStop = () => false } = options;
+  const optimizerName = options.optimizerName ?? 'the optimizer';
   const now = options.now ?? (() => performance.now());
   const started = now();
   const model = createMlp(config.hidden, createRng(config.seed));
@@ -54,22 +88,75 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     shuffle: true,
     seed: config.seed,
   });
-  const optimizer = optimizerFactory(model.net.parameters(), { lr: config.lr });
-  const schedule = createSchedule(config.schedule, optimizer, config.epochs, loader.length);
+  let optimizer: ReturnType<OptimizerFactory>;
+  try {
+    optimizer = options.optimizerFactory(model.net.parameters(), { lr: config.lr });
+  } catch (e) {
+    throw new Error(`${optimizerName} with --lr ${config.lr} could not be created: ${message(e)}`, {
+      cause: e,
+    });
+  }
+  let schedule: ReturnType<typeof createSchedule>;
+  try {
+    schedule = createSchedule(config.schedule, optimizer, config.epochs, loader.length);
+  } catch (e) {
+    throw new Error(`--lr ${config.lr} with --schedule ${config.schedule}: ${message(e)}`, {
+      cause: e,
+    });
+  }
+  const priorSeconds = resume?.seconds ?? 0;
+  if (resume !== undefined) {
+    const bad = nonFiniteReport(resume.weights);
+    if (bad !== undefined) throw new Error(`the saved state's weights are not finite: ${bad}`);
+    try {
+      model.net.loadStateDict(resume.weights);
+      optimizer.loadStateDict(resume.optimizer);
+      if (resume.scheduler !== null) schedule.scheduler?.loadStateDict(resume.scheduler);
+    } catch (e) {
+      throw new Error(`the saved training state does not fit this run: ${message(e)}`, {
+        cause: e,
+      });
+    }
+  }
+  const elapsed = (): number => priorSeconds + (now() - started) / 1000;
+  const epochs: EpochRecord[] = resume === undefined ? [] : [...resume.epochs];
 
-  const epochs: EpochRecord[] = [];
+  const weights = (): Record<string, Tensor<'float32'>> => {
+    const out: Record<string, Tensor<'float32'>> = {};
+    for (const p of model.net.parameters()) out[p.name] = p.value.clone();
+    return out;
+  };
+  const checkFinite = (where: string): void => {
+    const bad = nonFiniteReport(
+      Object.fromEntries(model.net.parameters().map((p) => [p.name, p.value])),
+    );
+    if (bad !== undefined) {
+      throw new Error(
+        `training diverged ${where} (lr ${optimizer.lr}; try a smaller --lr): the weights are no longer finite: ${bad}`,
+      );
+    }
+  };
+
   let stopped = false;
   let interrupted = false;
   let final: Evaluation | undefined;
   const lossFn = new SoftmaxCrossEntropy(); // reuses its gradient buffer across steps
-  for (let epoch = 1; epoch <= config.epochs && !stopped; epoch++) {
+  let epoch = resume?.epoch ?? 1;
+  for (; epoch <= config.epochs && !stopped; epoch++) {
     const epochStart = now();
     const lr = optimizer.lr;
     const bar = progress?.startEpoch(epoch, config.epochs, trainSet.length);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
+    const from = epoch === resume?.epoch ? resume : undefined;
+    let lossSum = from?.lossSum ?? 0;
+    let correct = from?.correct ?? 0;
+    let seen = from?.seen ?? 0;
+    let batch = 0;
+    const skip = from?.batch ?? 0;
     for (const { x, y } of loader.epoch(epoch - 1)) {
+      if (batch < skip) {
+        batch++;
+        continue;
+      }
       const logits = model.net.forward(x, { training: true });
       let step: ReturnType<typeof lossFn.compute<'float32'>>;
       try {
@@ -77,7 +164,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       } catch (e) {
         bar?.stop();
         throw new Error(
-          `training diverged at epoch ${epoch}, sample ${seen} (lr ${optimizer.lr}; try a smaller --lr): ${e instanceof Error ? e.message : String(e)}`,
+          `training diverged at epoch ${epoch}, sample ${seen} (lr ${optimizer.lr}; try a smaller --lr): ${message(e)}`,
           { cause: e },
         );
       }
@@ -88,7 +175,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       schedule.afterBatch();
       lossSum += step.loss * y.size;
       seen += y.size;
+      batch++;
       bar?.update(seen, lossSum / seen);
+      options.onBatch?.(epoch, batch);
       await tick();
       if (shouldStop()) {
         stopped = true;
@@ -96,6 +185,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     bar?.stop();
+    checkFinite(`in epoch ${epoch} (after ${seen} samples)`);
     const trainSeconds = (now() - epochStart) / 1000;
     const complete = seen === trainSet.length;
     interrupted = !complete;
@@ -116,10 +206,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       seconds: (now() - epochStart) / 1000,
       ...(interrupted ? { interrupted: true } : {}),
     };
-    epochs.push(record);
     onEpoch?.(record);
+    const state = {
+      epoch: complete ? epoch + 1 : epoch,
+      batch: complete ? 0 : batch,
+      lossSum: complete ? 0 : lossSum,
+      correct: complete ? 0 : correct,
+      seen: complete ? 0 : seen,
+      epochs: complete ? [...epochs, record] : [...epochs],
+      seconds: elapsed(),
+      weights: weights(),
+      optimizer: optimizer.stateDict(),
+      scheduler: schedule.scheduler?.stateDict() ?? null,
+    };
+    epochs.push(record);
+    if (interrupted || final === undefined) final = evaluate(model, testSet);
+    const last = complete && epoch === config.epochs;
+    const status: RunStatus = last ? 'completed' : stopped ? 'interrupted' : 'running';
+    await onSnapshot?.({ model, status, epochs: [...epochs], final, seconds: elapsed(), state });
   }
-  if (interrupted || final === undefined) final = evaluate(model, testSet);
+  if (final === undefined) {
+    // A resumed run that had already finished: nothing left to train.
+    checkFinite('before the first epoch');
+    final = evaluate(model, testSet);
+  }
   const cut = stopped && (interrupted || epochs.length < config.epochs);
-  return { model, epochs, interrupted: cut, final, seconds: (now() - started) / 1000 };
+  return { model, epochs, interrupted: cut, final, seconds: elapsed() };
 }

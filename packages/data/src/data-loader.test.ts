@@ -201,3 +201,40 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(d, { batchSize: 2 }).epoch(-1)).toThrow('non-negative integer');
   });
 });
+
+describe('DataLoader shuffle is uniform', () => {
+  // Every order of 3 items must be equally likely. Over 6,000 seeds (epoch 0) and 6,000 epochs of
+  // one seed, each of the 6 orders is expected 1,000 times; a binomial count has a standard
+  // deviation of 28.9, so [850, 1150] is ±5.2σ, and the χ² statistic (5 degrees of freedom) must
+  // stay under 20.52, its 99.9th percentile. A biased shuffle (e.g. Fisher–Yates drawing j from
+  // [0, n) instead of [0, i]) gives counts of 1/27…5/27 and a χ² in the thousands.
+  const orderCounts = (orders: Iterable<string>): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const o of orders) counts.set(o, (counts.get(o) ?? 0) + 1);
+    return counts;
+  };
+  const chiSquare = (counts: Map<string, number>, expected: number): number =>
+    [...counts.values()].reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
+  const orderOf = (loader: DataLoader<[Tensor<'float32'>, Tensor<'int32'>]>, e: number): string =>
+    Array.from(([...loader.epoch(e)][0] as [Tensor<'float32'>, Tensor<'int32'>])[1].data).join('');
+
+  it('over many seeds', () => {
+    const counts = orderCounts(
+      Array.from({ length: 6000 }, (_, seed) =>
+        orderOf(new DataLoader(indexDataset(3), { batchSize: 3, shuffle: true, seed }), 0),
+      ),
+    );
+    expect([...counts.keys()].sort()).toEqual(['012', '021', '102', '120', '201', '210']);
+    for (const c of counts.values()) expect(c).toBeGreaterThanOrEqual(850);
+    for (const c of counts.values()) expect(c).toBeLessThanOrEqual(1150);
+    expect(chiSquare(counts, 1000)).toBeLessThan(20.52);
+  });
+
+  it('over many epochs of one seed', () => {
+    const loader = new DataLoader(indexDataset(3), { batchSize: 3, shuffle: true, seed: 7 });
+    const counts = orderCounts(Array.from({ length: 6000 }, (_, e) => orderOf(loader, e)));
+    expect(counts.size).toBe(6);
+    for (const c of counts.values()) expect(Math.abs(c - 1000)).toBeLessThanOrEqual(150);
+    expect(chiSquare(counts, 1000)).toBeLessThan(20.52);
+  });
+});

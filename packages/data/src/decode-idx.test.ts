@@ -55,3 +55,41 @@ describe('decodeIdx', () => {
     expect(await gunzip(new Uint8Array(gzipSync(file)))).toEqual(file);
   });
 });
+
+describe('decodeIdx against gzip bombs', () => {
+  // A header declaring 10 images of 28×28 (7,856 bytes) followed by 64 MiB of zeros: 64 KB of
+  // gzip. Before the cap, it was inflated in full (and then refused for trailing bytes).
+  const header = encodeIdx({ dtype: 'uint8', shape: [10, 28, 28], data: new Uint8Array(7840) });
+  const bomb = (): Uint8Array => {
+    const raw = new Uint8Array(header.length + 64 * 2 ** 20);
+    raw.set(header);
+    return new Uint8Array(gzipSync(raw, { level: 1 }));
+  };
+
+  it('stops inflating just past the size the IDX header declares', async () => {
+    const gz = bomb();
+    expect(gz.length).toBeLessThan(2 ** 20);
+    const e = await rejection(decodeIdx(gz, { source: 'bomb.gz' }));
+    expect(e.code).toBe('too-large');
+    expect(e.message).toMatch(/^bomb\.gz: the gzip stream inflates to more than the 7856 bytes/);
+    // The memory bound: what was inflated when it stopped (one chunk past the declared size).
+    const inflated = Number(/stopped after inflating (\d+) bytes/.exec(e.message)?.[1]);
+    expect(inflated).toBeGreaterThan(7856);
+    expect(inflated).toBeLessThanOrEqual(7856 + 2 ** 20);
+  });
+
+  it('refuses a header declaring more than maxBytes before inflating the data', async () => {
+    const big = new Uint8Array(header);
+    new DataView(big.buffer).setUint32(4, 60000, false); // 60,000 × 784 = 47 MB declared
+    const e = await rejection(
+      decodeIdx(new Uint8Array(gzipSync(big)), { source: 'x.gz', maxBytes: 1_000_000 }),
+    );
+    expect(e.code).toBe('too-large');
+    expect(e.message).toMatch(/header declares 47040016 bytes, over the limit of 1000000 bytes/);
+  });
+
+  it('still decodes a gzip stream of exactly the declared size', async () => {
+    const a = await decodeIdx(new Uint8Array(gzipSync(header)));
+    expect(a.shape).toEqual([10, 28, 28]);
+  });
+});

@@ -1,5 +1,6 @@
 import { IdxFormatError } from './errors.js';
 import { type IdxArray, isGzip, type ParseIdxOptions, parseIdx, toBytes } from './idx.js';
+import { concat, DEFAULT_MAX_IDX_BYTES, IdxInflateLimit } from './idx-size-limit.js';
 
 const describe = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
@@ -7,12 +8,16 @@ const describe = (error: unknown): string =>
 /**
  * Decompresses a gzip stream with the platform's `DecompressionStream` (browsers, Node ≥ 18,
  * Deno, Bun). A stream that does not decompress throws an {@link IdxFormatError} with code
- * `'corrupt-gzip'`.
+ * `'corrupt-gzip'`. When the output is an IDX file, decompression stops as soon as it passes the
+ * size the IDX header declares, or `maxBytes` (default 1 GiB), with code `'too-large'`: a small
+ * file that inflates to gigabytes (a "gzip bomb") never holds more than that in memory.
  */
 export async function gunzip(
   input: Uint8Array | ArrayBuffer,
   source?: string,
+  maxBytes: number = DEFAULT_MAX_IDX_BYTES,
 ): Promise<Uint8Array> {
+  const limit = new IdxInflateLimit(maxBytes, source);
   const bytes = toBytes(input, 'gunzip');
   if (typeof DecompressionStream !== 'function') {
     throw new Error(
@@ -32,21 +37,19 @@ export async function gunzip(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      limit.add(value);
       chunks.push(value);
       total += value.length;
     }
     await written;
   } catch (error) {
+    if (error instanceof IdxFormatError) {
+      await reader.cancel().catch(() => undefined);
+      throw error;
+    }
     throw new IdxFormatError('corrupt-gzip', `corrupt gzip stream: ${describe(error)}`, 0, source);
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concat(chunks, total);
 }
 
 /**
@@ -60,5 +63,8 @@ export async function decodeIdx(
 ): Promise<IdxArray> {
   const bytes = toBytes(input, 'decodeIdx');
   if (!isGzip(bytes)) return parseIdx(bytes, options);
-  return parseIdx(await gunzip(bytes, options.source), { ...options, copy: false });
+  return parseIdx(await gunzip(bytes, options.source, options.maxBytes), {
+    ...options,
+    copy: false,
+  });
 }

@@ -11,7 +11,12 @@ export type IdxErrorCode =
   /** The input starts like a gzip stream (0x1f 0x8b) but does not decompress. */
   | 'corrupt-gzip'
   /** The input is gzipped but the synchronous `parseIdx` was called: use `decodeIdx`. */
-  | 'gzipped';
+  | 'gzipped'
+  /**
+   * The input is larger than its IDX header allows or than the reader's `maxBytes` (a gzip
+   * stream that inflates past the declared size is stopped there: a "gzip bomb").
+   */
+  | 'too-large';
 
 /**
  * Thrown for bytes that are not a well-formed IDX file. `code` says what was wrong, `offset` is

@@ -67,6 +67,12 @@ export interface ParseIdxOptions {
    * buffer, so a 47 MB file is not held twice). Wider types are always decoded into a new array.
    */
   copy?: boolean;
+  /**
+   * The most bytes a gzipped input may inflate to (default 1 GiB), used by the decoders that
+   * decompress (`decodeIdx`, `decodeIdxSync`, `readIdxFile`). Whatever this cap, they stop as soon
+   * as the stream inflates past the size its IDX header declares, with code `'too-large'`.
+   */
+  maxBytes?: number;
 }
 
 /** The bytes of `input`, for the two input forms the readers accept. */

@@ -43,3 +43,31 @@ describe('gunzipSync / gunzipAsync', () => {
     await expect(gunzipAsync(damaged)).rejects.toThrow(IdxFormatError);
   });
 });
+
+describe('gunzipSync / decodeIdxSync against gzip bombs', () => {
+  const header = encodeIdx({ dtype: 'uint8', shape: [10, 28, 28], data: new Uint8Array(7840) });
+  const raw = new Uint8Array(header.length + 64 * 2 ** 20);
+  raw.set(header);
+  const bomb = new Uint8Array(zlibGzip(raw, { level: 1 }));
+
+  it('inflates no more than the declared size, then refuses with too-large', () => {
+    let caught: unknown;
+    try {
+      decodeIdxSync(bomb, { source: 'bomb.gz' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(IdxFormatError);
+    expect((caught as IdxFormatError).code).toBe('too-large');
+    expect((caught as IdxFormatError).message).toBe(
+      'bomb.gz: the gzip stream inflates to more than the 7856 bytes its IDX header declares; stopped after inflating 7856 bytes',
+    );
+  });
+
+  it('caps a stream that is not IDX at maxBytes', () => {
+    const junk = new Uint8Array(zlibGzip(new Uint8Array(100_000).fill(65)));
+    expect(() => gunzipSync(junk, 'j.gz', 50_000)).toThrow(
+      /j\.gz: the gzip stream inflates to more than the limit of 50000 bytes/,
+    );
+  });
+});

@@ -367,6 +367,40 @@ describe('decodeSafetensors: malformed files', () => {
   });
 });
 
+describe('decodeSafetensors: bounded work and messages', () => {
+  it('refuses more tensors than maxTensors before building any', () => {
+    const entries = Array.from(
+      { length: 11 },
+      (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`,
+    );
+    const bytes = file(`{${entries.join(',')}}`);
+    expect(Object.keys(decodeSafetensors(bytes).tensors)).toHaveLength(11);
+    expectError(
+      () => decodeSafetensors(bytes, { maxTensors: 10 }),
+      'bad-header',
+      'safetensors: the header lists 11 tensors, over the limit of 10 (maxTensors)',
+    );
+  });
+
+  it('clips a huge tensor name or value in the error message', () => {
+    const name = 'x'.repeat(1_000_000);
+    for (const header of [
+      `{"${name}":{"dtype":"F99","shape":[],"data_offsets":[0,0]}}`,
+      `{"a":{"dtype":"${name}","shape":[],"data_offsets":[0,0]}}`,
+      `{"a":{"dtype":"F32","shape":[${'1,'.repeat(100_000)}1],"data_offsets":[0,1]}}`,
+    ]) {
+      let message = '';
+      try {
+        decodeSafetensors(file(header));
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^safetensors: tensor /);
+      expect(message.length).toBeLessThan(400);
+    }
+  });
+});
+
 describe('encodeSafetensors: bad input', () => {
   it('refuses a tensor named __metadata__, a non-tensor and non-string metadata', () => {
     expectError(
@@ -477,5 +511,85 @@ describe('safetensors: properties', () => {
         SafetensorsError,
       );
     }
+  });
+
+  /** The header object of an encoded file, and its data bytes. */
+  const split = (bytes: Uint8Array): { header: Record<string, unknown>; data: Uint8Array } => {
+    const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    return { header, data: bytes.subarray(8 + n) };
+  };
+  /** A file of `header` (padded with spaces to a multiple of 8, as the encoder does) and `data`. */
+  const join = (header: unknown, data: Uint8Array): Uint8Array => {
+    let text = JSON.stringify(header);
+    text += ' '.repeat((8 - (text.length % 8)) % 8);
+    return file(text, data);
+  };
+  const nonEmptyArb = fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 8 }).filter((s) => s !== '__metadata__'),
+    tensorArb.filter((t) => t.size > 0),
+    { minKeys: 1, maxKeys: 5 },
+  );
+
+  it('every data_offsets bound nudged by ±1, or a range shifted by ±1, is refused', () => {
+    // A shifted range keeps its size, so only the layout check (overlap, gap, past the end) can
+    // catch it: an off-by-one there (`<=` for `<`) lets one of these through.
+    fc.assert(
+      fc.property(
+        nonEmptyArb,
+        fc.nat(),
+        fc.constantFrom(-1, 1),
+        fc.constantFrom('begin', 'end', 'both'),
+        (tensors, pick, delta, which) => {
+          const { header, data } = split(encodeSafetensors(tensors));
+          expect(() => decodeSafetensors(join(header, data))).not.toThrow();
+          const names = Object.keys(header).filter((k) => k !== '__metadata__');
+          const name = names[pick % names.length] as string;
+          const entry = header[name] as { data_offsets: [number, number] };
+          const [b, e] = entry.data_offsets;
+          entry.data_offsets =
+            which === 'begin'
+              ? [b + delta, e]
+              : which === 'end'
+                ? [b, e + delta]
+                : [b + delta, e + delta];
+          let caught: unknown;
+          try {
+            decodeSafetensors(join(header, data));
+          } catch (err) {
+            caught = err;
+          }
+          expect(caught).toBeInstanceOf(SafetensorsError);
+          expect(['bad-offsets', 'bad-shape']).toContain((caught as SafetensorsError).code);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the header is padded with spaces to a multiple of 8 bytes, so every tensor is aligned', () => {
+    fc.assert(
+      fc.property(filesArb, metaArb, (tensors, metadata) => {
+        const bytes = encodeSafetensors(tensors, metadata);
+        const view = new DataView(bytes.buffer, bytes.byteOffset);
+        const n = view.getUint32(0, true);
+        expect(view.getUint32(4, true)).toBe(0);
+        expect(n % 8).toBe(0);
+        const text = new TextDecoder().decode(bytes.subarray(8, 8 + n));
+        const trimmed = text.trimEnd();
+        expect(trimmed.endsWith('}')).toBe(true);
+        expect(text.slice(trimmed.length)).toMatch(/^ *$/);
+        // Padding only: fewer than 8 spaces.
+        expect(n - new TextEncoder().encode(trimmed).length).toBeLessThan(8);
+        const { header } = split(bytes);
+        for (const [name, entry] of Object.entries(header)) {
+          if (name === '__metadata__') continue;
+          const { dtype, data_offsets } = entry as { dtype: string; data_offsets: number[] };
+          const size = dtype === 'F64' ? 8 : 4;
+          expect((8 + n + (data_offsets[0] as number)) % size).toBe(0);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -49,10 +49,16 @@ export interface SafetensorsContents {
 export interface DecodeSafetensorsOptions {
   /** The largest header accepted, in bytes (default 100 MiB, as the reference implementation). */
   maxHeaderBytes?: number;
+  /**
+   * The most tensors accepted (default 1,048,576): a header of millions of empty tensors is
+   * refused before any is built, so the work stays proportional to this cap.
+   */
+  maxTensors?: number;
 }
 
 const METADATA_KEY = '__metadata__';
 const DEFAULT_MAX_HEADER = 100 * 1024 * 1024;
+const DEFAULT_MAX_TENSORS = 2 ** 20;
 
 const FORMAT_OF: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32' };
 const DTYPE_OF: Readonly<Record<string, DType>> = { F32: 'float32', F64: 'float64', I32: 'int32' };
@@ -244,6 +250,7 @@ export function decodeWith(
     );
   }
   const maxHeader = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER;
+  const maxTensors = options.maxTensors ?? DEFAULT_MAX_TENSORS;
   if (bytes.length < 8) {
     throw new SafetensorsError(
       'truncated',
@@ -283,7 +290,7 @@ export function decodeWith(
   } catch (e) {
     throw new SafetensorsError(
       'bad-header',
-      `the header is not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+      `the header is not valid JSON (${clipText(e instanceof Error ? e.message : String(e))})`,
     );
   }
   if (!isPlainObject(parsed)) {
@@ -292,7 +299,15 @@ export function decodeWith(
 
   const metadata: Record<string, string> = {};
   const raw: RawEntry[] = [];
-  for (const [name, value] of Object.entries(parsed)) {
+  const entries = Object.entries(parsed);
+  const count = entries.length - (Object.hasOwn(parsed, METADATA_KEY) ? 1 : 0);
+  if (count > maxTensors) {
+    throw new SafetensorsError(
+      'bad-header',
+      `the header lists ${count} tensors, over the limit of ${maxTensors} (maxTensors)`,
+    );
+  }
+  for (const [name, value] of entries) {
     if (name === METADATA_KEY) {
       if (!isPlainObject(value)) {
         throw new SafetensorsError(
@@ -304,7 +319,7 @@ export function decodeWith(
         if (typeof v !== 'string') {
           throw new SafetensorsError(
             'bad-metadata',
-            `metadata "${k}" is ${JSON.stringify(v)}; metadata values must be strings`,
+            `metadata ${clip(k)} is ${show(v)}; metadata values must be strings`,
           );
         }
         Object.defineProperty(metadata, k, {
@@ -340,26 +355,29 @@ function parseEntry(name: string, value: unknown): RawEntry {
   if (!isPlainObject(value)) {
     throw new SafetensorsError(
       'bad-entry',
-      `tensor "${name}": expected an object, got ${JSON.stringify(value)}`,
+      `tensor ${clip(name)}: expected an object, got ${show(value)}`,
     );
   }
   const { dtype: format, shape, data_offsets: offsets } = value;
   if (typeof format !== 'string') {
-    throw new SafetensorsError('bad-entry', `tensor "${name}": "dtype" is missing or not a string`);
+    throw new SafetensorsError(
+      'bad-entry',
+      `tensor ${clip(name)}: "dtype" is missing or not a string`,
+    );
   }
   const dtype = Object.hasOwn(DTYPE_OF, format) ? DTYPE_OF[format] : undefined;
   if (dtype === undefined) {
     throw new SafetensorsError(
       'bad-dtype',
       UNSUPPORTED.has(format)
-        ? `tensor "${name}" has dtype ${format}, which Nabla does not support (supported: F32, F64, I32)`
-        : `tensor "${name}" has unknown dtype ${JSON.stringify(format)} (supported: F32, F64, I32)`,
+        ? `tensor ${clip(name)} has dtype ${format}, which Nabla does not support (supported: F32, F64, I32)`
+        : `tensor ${clip(name)} has unknown dtype ${show(format)} (supported: F32, F64, I32)`,
     );
   }
   if (!Array.isArray(shape) || !shape.every(isIndex)) {
     throw new SafetensorsError(
       'bad-shape',
-      `tensor "${name}": shape ${JSON.stringify(shape)} is not an array of non-negative integers`,
+      `tensor ${clip(name)}: shape ${show(shape)} is not an array of non-negative integers`,
     );
   }
   if (
@@ -370,14 +388,14 @@ function parseEntry(name: string, value: unknown): RawEntry {
   ) {
     throw new SafetensorsError(
       'bad-offsets',
-      `tensor "${name}": data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`,
+      `tensor ${clip(name)}: data_offsets ${show(offsets)} is not a pair of non-negative integers`,
     );
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) {
     throw new SafetensorsError(
       'bad-offsets',
-      `tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`,
+      `tensor ${clip(name)}: data_offsets [${begin}, ${end}] end before they begin`,
     );
   }
   let bytesNeeded = BYTES_OF[dtype];
@@ -385,7 +403,7 @@ function parseEntry(name: string, value: unknown): RawEntry {
   if (!Number.isSafeInteger(bytesNeeded) || bytesNeeded !== end - begin) {
     throw new SafetensorsError(
       'bad-shape',
-      `tensor "${name}": shape ${formatShape(shape as number[])} of ${format} needs ${bytesNeeded} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      `tensor ${clip(name)}: shape ${clipText(formatShape(shape as number[]))} of ${format} needs ${bytesNeeded} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
     );
   }
   return { name, dtype, shape: shape as number[], begin, end };
@@ -400,19 +418,19 @@ function checkLayout(raw: readonly RawEntry[], dataLength: number): void {
     if (e.end > dataLength) {
       throw new SafetensorsError(
         'bad-offsets',
-        `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] go beyond the ${dataLength} data bytes of the file (truncated?)`,
+        `tensor ${clip(e.name)}: data_offsets [${e.begin}, ${e.end}] go beyond the ${dataLength} data bytes of the file (truncated?)`,
       );
     }
     if (e.begin < expected) {
       throw new SafetensorsError(
         'bad-offsets',
-        `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] overlap tensor "${previous?.name}" which ends at ${expected}`,
+        `tensor ${clip(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${clip(previous?.name ?? '')} which ends at ${expected}`,
       );
     }
     if (e.begin > expected) {
       throw new SafetensorsError(
         'bad-offsets',
-        `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] leave a gap: bytes ${expected} to ${e.begin} belong to no tensor`,
+        `tensor ${clip(e.name)}: data_offsets [${e.begin}, ${e.end}] leave a gap: bytes ${expected} to ${e.begin} belong to no tensor`,
       );
     }
     expected = e.end;
@@ -477,4 +495,23 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** The longest name or value quoted in an error message: messages stay one readable line. */
+const MAX_SHOWN = 120;
+
+function clipText(text: string): string {
+  return text.length <= MAX_SHOWN
+    ? text
+    : `${text.slice(0, MAX_SHOWN)}… (${text.length} characters)`;
+}
+
+/** A tensor or metadata name, quoted and clipped for an error message. */
+function clip(name: string): string {
+  return clipText(JSON.stringify(name));
+}
+
+/** A JSON value from the header, clipped for an error message. */
+function show(value: unknown): string {
+  return clipText(JSON.stringify(value) ?? String(value));
 }
