@@ -144,12 +144,15 @@ describe('issue 14: hostile files and flags', () => {
     const file = join(cwd, 'zero.safetensors');
     await writeFile(
       file,
-      encodeSafetensors({
-        '0.weight': new Tensor('float32', new Float32Array(0), [784, 0]),
-        '0.bias': new Tensor('float32', new Float32Array(0), [0]),
-        '2.weight': new Tensor('float32', new Float32Array(0), [0, 10]),
-        '2.bias': new Tensor('float32', new Float32Array(10), [10]),
-      }),
+      encodeSafetensors(
+        {
+          '0.weight': new Tensor('float32', new Float32Array(0), [784, 0]),
+          '0.bias': new Tensor('float32', new Float32Array(0), [0]),
+          '2.weight': new Tensor('float32', new Float32Array(0), [0, 10]),
+          '2.bias': new Tensor('float32', new Float32Array(10), [10]),
+        },
+        { format: 'nabla-mnist-mlp', layout: 'nabla' },
+      ),
     );
     const e = await run(['eval', '--checkpoint', file]);
     expect(e.code).toBe(EXIT.error);
