@@ -34,11 +34,10 @@ const yieldToQueue = (): Promise<void> =>
     channel.port2.postMessage(null);
   });
 
-/** Fetches one gzipped IDX file, reporting bytes as they arrive. */
-async function fetchBytes(url: string, onBytes: (n: number) => void): Promise<Uint8Array> {
-  const response = await fetch(url);
+/** The body of a response, reporting bytes as they arrive. */
+async function readBody(response: Response, onBytes: (n: number) => void): Promise<Uint8Array> {
   if (!response.ok || response.body === null) {
-    throw new Error(`cannot load ${url}: HTTP ${response.status} ${response.statusText}`);
+    throw new Error(`cannot load ${response.url}: HTTP ${response.status} ${response.statusText}`);
   }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -68,18 +67,14 @@ async function loadData(baseUrl: string): Promise<void> {
     MNIST_FILES.test.labels,
   ];
   const urls = names.map((n) => new URL(`mnist/${n}.gz`, baseUrl).href);
-  // Sizes first (HEAD), so the progress line can say "of N MB".
-  const sizes = await Promise.all(
-    urls.map(async (u) =>
-      Number((await fetch(u, { method: 'HEAD' })).headers.get('content-length') ?? 0),
-    ),
-  );
-  const total = sizes.reduce((a, b) => a + b, 0);
+  // The four requests at once; their Content-Length headers give the total for the progress line.
+  const responses = await Promise.all(urls.map((u) => fetch(u)));
+  const total = responses.reduce((sum, r) => sum + Number(r.headers.get('content-length') ?? 0), 0);
   let loaded = 0;
   let lastReport = 0;
   const bytes = await Promise.all(
-    urls.map((u) =>
-      fetchBytes(u, (n) => {
+    responses.map((r) =>
+      readBody(r, (n) => {
         loaded += n;
         const t = performance.now();
         if (t - lastReport > 100) {
