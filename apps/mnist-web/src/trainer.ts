@@ -108,10 +108,14 @@ export async function train(
     let sliceStart = lastYield;
     for (const { x, y } of loader.epoch(epoch - 1)) {
       const logits = model.net.forward(x, TRAINING);
-      const step = lossFn.compute(logits, y);
-      if (!Number.isFinite(step.loss)) {
+      let step: ReturnType<typeof lossFn.compute<'float32'>>;
+      try {
+        step = lossFn.compute(logits, y);
+        if (!Number.isFinite(step.loss)) throw new Error(`the loss is ${step.loss}`);
+      } catch (e) {
         throw new Error(
-          `training diverged at epoch ${epoch}, sample ${seen} (lr ${optimizer.lr}; try a smaller learning rate)`,
+          `training diverged at epoch ${epoch}, sample ${seen} (lr ${optimizer.lr}; try a smaller learning rate): ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
         );
       }
       correct += Math.round(accuracy(logits, y) * y.size);
