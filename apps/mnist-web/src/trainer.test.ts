@@ -80,7 +80,11 @@ describe('train (the worker loop, run in Node)', () => {
   it('names a diverging run', async () => {
     const rec = recorder();
     await expect(
-      train({ ...SETTINGS, optimizer: 'sgd', lr: 1e30, epochs: 1 }, data, rec.hooks),
+      train(
+        { ...SETTINGS, optimizer: 'sgd', schedule: 'constant', lr: 1e30, epochs: 1 },
+        data,
+        rec.hooks,
+      ),
     ).rejects.toThrow(
       /^training diverged at epoch 1, sample \d+ \(lr 1e\+30; try a smaller learning rate\): /,
     );
