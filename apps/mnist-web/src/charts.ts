@@ -13,8 +13,8 @@ export class TrainingCharts {
 
   constructor(lossEl: HTMLElement, accEl: HTMLElement) {
     const common = {
-      width: 420,
-      height: 220,
+      width: 265,
+      height: 200,
       scales: { x: { time: false } },
       legend: { live: false },
     };
