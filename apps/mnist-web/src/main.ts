@@ -81,6 +81,7 @@ function updateButtons(state: 'idle' | 'training' | 'stopped'): void {
 
 function predictDrawing(): void {
   if (hasModel && lastDrawing !== undefined) {
+    prediction.dataset.pending = 'true';
     send({ type: 'predict', id: ++requestId, pixels: lastDrawing.slice() });
   }
 }
@@ -164,6 +165,7 @@ function onMessage(m: FromWorker): void {
       break;
     case 'prediction': {
       if (m.id !== requestId) break;
+      delete prediction.dataset.pending;
       renderPixels(prepared, m.pixels);
       renderBars(bars, m.probabilities);
       const digit = m.probabilities.indexOf(Math.max(...m.probabilities));

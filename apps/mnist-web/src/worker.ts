@@ -195,7 +195,10 @@ function handle(message: ToWorker): Promise<void> | void {
       return;
     }
     case 'open': {
-      if (training) throw new Error('stop training before opening a model');
+      if (training)
+        throw new Error(
+          'a training run is in progress (also when stopped): let it finish before opening a model',
+        );
       model = decodeModel(message.bytes, message.name);
       post({ type: 'model', hidden: model.hidden, source: message.name });
       if (data !== undefined) post({ type: 'evaluation', evaluation: evaluate(model, data.test) });

@@ -278,9 +278,12 @@ describe('with a checkpoint trained by the CLI', () => {
             c = end;
           }
         }
-        await page.waitForSelector('#prediction[data-digit]');
-        // Let the last frame's prediction arrive, then read it.
-        await page.waitForTimeout(200);
+        // The pad reports its drawing once per animation frame: after the next frame, wait for the
+        // answer to the last request.
+        await page.evaluate(
+          () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+        );
+        await page.waitForSelector('#prediction[data-digit]:not([data-pending])');
         const pageDigit = Number(await page.getAttribute('#prediction', 'data-digit'));
         const png = join(tmp, `drawn-${index}.png`);
         await page.locator('#pad').screenshot({ path: png });

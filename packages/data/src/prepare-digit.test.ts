@@ -70,7 +70,9 @@ function render(
         (1 - fy) * ((1 - fx) * at(r, c) + fx * at(r, c + 1)) +
         fy * ((1 - fx) * at(r + 1, c) + fx * at(r + 1, c + 1));
       for (let k = 0; k < 3; k++)
-        data[(y * width + x) * 3 + k] = Math.round(paper[k] * (1 - v) + ink[k] * v);
+        data[(y * width + x) * 3 + k] = Math.round(
+          (paper[k] as number) * (1 - v) + (ink[k] as number) * v,
+        );
     }
   }
   return { width, height, data, channels: 3 };
