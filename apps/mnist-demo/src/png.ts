@@ -1,4 +1,5 @@
 import * as zlib from 'node:zlib';
+import { prepareDigit } from '@nabla/data';
 import { PNG } from 'pngjs';
 
 /** node:zlib's crc32 (Node ≥ 20.15); without it pngjs's own check still refuses a bad CRC. */
@@ -137,29 +138,15 @@ function greyLevels(
 }
 
 /**
- * Turns a PNG into a 28 × 28 MNIST-style input: grey levels (alpha over black), resampled to
- * 28 × 28 by averaging the source pixels under each cell, and inverted when the background is
- * light (MNIST digits are light ink on a dark background). Every error names `source`.
+ * Turns a PNG into a 28 × 28 MNIST-style input: grey levels (alpha over black), then MNIST's own
+ * preparation (`prepareDigit` of @nabla/data, shared with the web app): a light background is
+ * inverted, the ink's bounding box is fitted into 20 × 20 and its centre of mass put at the centre.
  */
 export function pngToDigit(bytes: Uint8Array, source = 'image'): DigitImage {
   const { grey, width, height } = greyLevels(bytes, source);
-  const pixels = new Float32Array(SIDE * SIDE);
-  for (let r = 0; r < SIDE; r++) {
-    const y0 = Math.floor((r * height) / SIDE);
-    const y1 = Math.max(y0 + 1, Math.floor(((r + 1) * height) / SIDE));
-    for (let c = 0; c < SIDE; c++) {
-      const x0 = Math.floor((c * width) / SIDE);
-      const x1 = Math.max(x0 + 1, Math.floor(((c + 1) * width) / SIDE));
-      let sum = 0;
-      for (let y = y0; y < y1; y++)
-        for (let x = x0; x < x1; x++) sum += grey[y * width + x] as number;
-      pixels[r * SIDE + c] = sum / ((y1 - y0) * (x1 - x0));
-    }
-  }
-  let mean = 0;
-  for (const v of pixels) mean += v;
-  mean /= pixels.length;
-  const inverted = mean > 0.5;
-  if (inverted) for (let i = 0; i < pixels.length; i++) pixels[i] = 1 - (pixels[i] as number);
+  const { pixels, inverted } = prepareDigit(
+    { width, height, data: grey, channels: 1 },
+    { maxValue: 1 },
+  );
   return { pixels, width, height, inverted };
 }

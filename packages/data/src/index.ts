@@ -12,6 +12,8 @@ export { decodeMnistSplit, MNIST_CLASSES, MNIST_FILES, mnistSplitFromIdx } from 
 export type { MnistBatch, MnistDatasetOptions, MnistItem, Normalization } from './mnist-dataset.js';
 export { MnistDataset, pixelTable } from './mnist-dataset.js';
 export { oneHot } from './one-hot.js';
+export type { DigitSource, PrepareDigitOptions, PreparedDigit } from './prepare-digit.js';
+export { MNIST_SIDE, prepareDigit } from './prepare-digit.js';
 export type { SplitOptions } from './split.js';
 export { trainValidationSplit } from './split.js';
 export { Subset } from './subset.js';
