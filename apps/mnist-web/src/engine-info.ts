@@ -1,4 +1,4 @@
-import { backendName, getThreads } from '@nabla/tensor';
+import { engineInfo } from '@nabla/tensor';
 import type { EngineReport } from './protocol.js';
 
 interface Scope {
@@ -6,20 +6,21 @@ interface Scope {
 }
 
 /**
- * What the tensor engine runs on in this worker, and why. The one place that asks @nabla/tensor
- * (until `engineInfo()` of issue 11 reports the fallback reasons itself).
+ * What the tensor engine runs on in this worker, and why: the backend and thread count that
+ * `engineInfo()` reports (the truth, including its fallbacks), and one sentence for the page.
  */
 export function engineReport(): EngineReport {
-  const backend = backendName();
-  const threads = getThreads();
+  const info = engineInfo();
+  const { backend, threads } = info;
   const isolated = (globalThis as Scope).crossOriginIsolated === true;
-  const shared = typeof SharedArrayBuffer === 'function';
   let reason: string;
-  if (backend === 'js') {
-    reason = 'this browser has no WebAssembly SIMD: plain JavaScript kernels, one thread';
-  } else if (!isolated || !shared) {
-    reason =
-      'the page is not cross-origin isolated (the server sends no COOP/COEP headers), so there is no shared memory: one thread';
+  if (info.reasons.some((r) => r.startsWith('threads:')) && threads === 1) {
+    const why = info.reasons.filter((r) => r.startsWith('threads:')).join('; ');
+    reason = isolated
+      ? `one thread: ${why}`
+      : 'the page is not cross-origin isolated (the server sends no COOP/COEP headers), so there is no shared memory: one thread';
+  } else if (backend === 'js') {
+    reason = `plain JavaScript kernels, one thread: ${info.reasons.join('; ')}`;
   } else if (threads > 1) {
     reason = `cross-origin isolated: shared memory, matrix products split over ${threads} threads (this worker and ${threads - 1} more)`;
   } else {
