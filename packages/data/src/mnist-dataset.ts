@@ -11,9 +11,9 @@ export type Normalization = 'unit' | 'none' | { readonly mean: number; readonly 
 
 export interface MnistDatasetOptions {
   /** Default `'unit'`. */
-  normalize?: Normalization;
+  normalize?: Normalization | undefined;
   /** Batch images as [b, height·width] (default, for dense layers) or, when false, [b, height, width]. */
-  flatten?: boolean;
+  flatten?: boolean | undefined;
 }
 
 /** One MNIST item: the image's bytes (a view, `height·width` long, row-major) and its label. */

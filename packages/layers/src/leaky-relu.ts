@@ -3,7 +3,7 @@ import { ElementwiseActivation } from './elementwise-activation.js';
 
 export interface LeakyReLUOptions {
   /** The slope for negative inputs (default 0.01), in [0, 1). */
-  negativeSlope?: number;
+  negativeSlope?: number | undefined;
 }
 
 /**

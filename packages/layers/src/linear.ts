@@ -19,13 +19,13 @@ export interface LinearOptions<D extends FloatDType> {
   /** The seeded generator the weights are drawn from (required: no hidden global seed). */
   rng: Rng;
   /** `he` (Kaiming, default: suits ReLU) or `glorot` (Xavier: suits tanh/sigmoid). */
-  init?: 'he' | 'glorot';
+  init?: 'he' | 'glorot' | undefined;
   /** Draw the weights from a normal (default) or a uniform distribution of the same variance. */
-  distribution?: 'normal' | 'uniform';
+  distribution?: 'normal' | 'uniform' | undefined;
   /** Element type of the parameters, and so of the inputs the layer accepts. Default float32. */
-  dtype?: D;
+  dtype?: D | undefined;
   /** Whether the layer has a bias (default true). */
-  bias?: boolean;
+  bias?: boolean | undefined;
 }
 
 /**

@@ -8,13 +8,13 @@ export interface SoftmaxCrossEntropyOptions {
    * Label smoothing ε in [0, 1) (default 0): the target becomes (1 − ε)·Ŷ + ε/C, spreading ε of
    * the probability mass evenly over the C classes.
    */
-  labelSmoothing?: number;
+  labelSmoothing?: number | undefined;
 }
 
 export interface SoftmaxCrossEntropyCallOptions<D extends FloatDType>
   extends SoftmaxCrossEntropyOptions {
   /** Write the gradient here (the logits' shape and dtype) instead of allocating. */
-  out?: Tensor<D>;
+  out?: Tensor<D> | undefined;
 }
 
 const NAME = 'softmaxCrossEntropy';

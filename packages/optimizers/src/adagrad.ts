@@ -4,15 +4,15 @@ import { checkNonNegative, checkOptions } from './validate.js';
 
 export interface AdagradOptions extends OptimizerOptions {
   /** Step size α. Default 0.01. */
-  lr?: number;
+  lr?: number | undefined;
   /** Learning-rate decay η ≥ 0: step t uses α / (1 + (t − 1)η). Default 0. */
-  lrDecay?: number;
+  lrDecay?: number | undefined;
   /** L2 penalty λ ≥ 0 added to the gradient. Default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
   /** Starting value τ ≥ 0 of the sum of squared gradients. Default 0. */
-  initialAccumulatorValue?: number;
+  initialAccumulatorValue?: number | undefined;
   /** ε ≥ 0 added to the denominator. Default 1e-10. */
-  eps?: number;
+  eps?: number | undefined;
 }
 
 export type AdagradHyperparameters = {

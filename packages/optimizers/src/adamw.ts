@@ -3,7 +3,7 @@ import { AdamFamily, type AdamOptions } from './adam.js';
 
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay λ ≥ 0: θ ← θ − αλθ each step. Default 0.01. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**

@@ -78,7 +78,7 @@ export interface LoadOptimizerOptions {
    * Imports a module by specifier. Pass `(s) => import(s)` from your app so the package is
    * resolved from the app's own dependencies; the default resolves from `@nabla/optimizers`.
    */
-  importer?: (specifier: string) => Promise<unknown>;
+  importer?: ((specifier: string) => Promise<unknown>) | undefined;
 }
 
 /**

@@ -3,9 +3,9 @@ import type { Tensor } from './tensor.js';
 
 export interface AllCloseOptions {
   /** Relative tolerance (default 1e-5). */
-  rtol?: number;
+  rtol?: number | undefined;
   /** Absolute tolerance (default 1e-8). */
-  atol?: number;
+  atol?: number | undefined;
 }
 
 /**

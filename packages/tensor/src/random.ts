@@ -120,7 +120,7 @@ export function permutation(rng: Rng, n: number, out: Int32Array = new Int32Arra
 }
 
 export interface RandomOptions<D extends FloatDType> {
-  dtype?: D;
+  dtype?: D | undefined;
 }
 
 /** Uniform samples in [low, high). */

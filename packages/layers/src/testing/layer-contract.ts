@@ -15,20 +15,20 @@ export interface LayerContractOptions {
    * Builds an input of `shape` (default: standard normal). Layers with a kink (ReLU) should keep
    * inputs away from it, see `awayFromZero`.
    */
-  input?(rng: Rng, shape: Shape): Tensor<'float64'>;
+  input?: ((rng: Rng, shape: Shape) => Tensor<'float64'>) | undefined;
   /**
    * The context of every forward, built afresh for each call (default `{ training: false }`).
    * Give a stochastic layer a generator with a fixed seed here, so that every forward of the
    * gradient check draws the same mask.
    */
-  context?(): ForwardContext;
+  context?: (() => ForwardContext) | undefined;
   /** The worst relative error the gradient checks accept (default 1e-6). */
-  tolerance?: number;
+  tolerance?: number | undefined;
   /** Finite-difference step (default 1e-5) and relative-error floor (default 1e-4), see gradCheck. */
-  eps?: number;
-  minScale?: number;
+  eps?: number | undefined;
+  minScale?: number | undefined;
   /** Seed of every generator the suite uses (default 1). */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 /**

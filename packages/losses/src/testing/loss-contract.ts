@@ -11,14 +11,14 @@ export interface LossContractOptions<T> {
   /** Builds a valid target for an input of `shape`. */
   target(rng: Rng, shape: Shape): T;
   /** Builds a float64 input of `shape` (default: normal with standard deviation 2). */
-  input?(rng: Rng, shape: Shape): Tensor<'float64'>;
+  input?: ((rng: Rng, shape: Shape) => Tensor<'float64'>) | undefined;
   /** The worst relative error the gradient check accepts (default 1e-6). */
-  tolerance?: number;
+  tolerance?: number | undefined;
   /** Finite-difference step (default 1e-5) and relative-error floor (default 1e-4), see gradCheck. */
-  eps?: number;
-  minScale?: number;
+  eps?: number | undefined;
+  minScale?: number | undefined;
   /** Seed of every generator the suite uses (default 1). */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ export interface CosineAnnealingLROptions extends EpochSchedulerOptions {
   /** Epochs from the base rate down to `etaMin` (an integer ≥ 1). */
   tMax: number;
   /** The lowest rate, ≥ 0. Default 0. */
-  etaMin?: number;
+  etaMin?: number | undefined;
 }
 
 export type CosineAnnealingLRSettings = { readonly tMax: number; readonly etaMin: number };

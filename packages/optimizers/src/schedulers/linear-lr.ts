@@ -4,11 +4,11 @@ import { EpochLrScheduler, type EpochSchedulerOptions, schedulerOptions } from '
 
 export interface LinearLROptions extends EpochSchedulerOptions {
   /** Factor at epoch 0, in (0, 1]. Default 1/3. */
-  startFactor?: number;
+  startFactor?: number | undefined;
   /** Factor from `totalIters` on, in [0, 1]. Default 1. */
-  endFactor?: number;
+  endFactor?: number | undefined;
   /** Epochs over which the factor moves linearly (an integer ≥ 1). Default 5. */
-  totalIters?: number;
+  totalIters?: number | undefined;
 }
 
 export type LinearLRSettings = {

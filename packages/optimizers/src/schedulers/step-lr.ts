@@ -6,7 +6,7 @@ export interface StepLROptions extends EpochSchedulerOptions {
   /** Epochs between two decays (an integer ≥ 1). */
   stepSize: number;
   /** Factor applied every `stepSize` epochs, ≥ 0. Default 0.1. */
-  gamma?: number;
+  gamma?: number | undefined;
 }
 
 export type StepLRSettings = { readonly stepSize: number; readonly gamma: number };

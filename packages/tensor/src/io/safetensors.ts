@@ -48,7 +48,7 @@ export interface SafetensorsContents {
 
 export interface DecodeSafetensorsOptions {
   /** The largest header accepted, in bytes (default 100 MiB, as the reference implementation). */
-  maxHeaderBytes?: number;
+  maxHeaderBytes?: number | undefined;
 }
 
 const METADATA_KEY = '__metadata__';

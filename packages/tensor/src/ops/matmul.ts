@@ -7,13 +7,13 @@ import { Tensor } from '../tensor.js';
 
 export interface MatmulOptions<D extends FloatDType> {
   /** Use Aᵀ instead of A (A is stored k×m). */
-  transA?: boolean;
+  transA?: boolean | undefined;
   /** Use Bᵀ instead of B (B is stored n×k). */
-  transB?: boolean;
+  transB?: boolean | undefined;
   /** Write the result here (shape [m, n], same dtype) instead of allocating. Must not alias a or b. */
-  out?: Tensor<D>;
+  out?: Tensor<D> | undefined;
   /** Add the product to `out` instead of overwriting it (needs `out`). */
-  accumulate?: boolean;
+  accumulate?: boolean | undefined;
 }
 
 /**

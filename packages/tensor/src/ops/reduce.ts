@@ -5,11 +5,11 @@ import { prepareOut } from './broadcast.js';
 
 export interface ReduceOptions<D extends DType> {
   /** The axis to reduce (negative counts from the end); all elements when omitted. */
-  axis?: number;
+  axis?: number | undefined;
   /** Keep the reduced axis with length 1. */
-  keepdims?: boolean;
+  keepdims?: boolean | undefined;
   /** Write the result here instead of allocating. */
-  out?: Tensor<D>;
+  out?: Tensor<D> | undefined;
 }
 
 interface Plan {

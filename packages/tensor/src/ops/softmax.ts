@@ -5,9 +5,9 @@ import { prepareOut } from './broadcast.js';
 
 export interface SoftmaxOptions<D extends FloatDType> {
   /** The axis to normalise over (negative counts from the end). Default -1, the last axis. */
-  axis?: number;
+  axis?: number | undefined;
   /** Write the result here instead of allocating (same shape and dtype; may be `x` itself). */
-  out?: Tensor<D>;
+  out?: Tensor<D> | undefined;
 }
 
 /**

@@ -3,12 +3,12 @@ import type { Tensor } from '../tensor.js';
 
 export interface GradCheckOptions {
   /** Finite-difference step (central differences). Default 1e-6. */
-  eps?: number;
+  eps?: number | undefined;
   /**
    * Floor of the relative error's denominator, so that gradients that are (nearly) zero are
    * compared absolutely: relError = |a − n| / max(|a|, |n|, minScale). Default 1e-4.
    */
-  minScale?: number;
+  minScale?: number | undefined;
 }
 
 export interface GradCheckResult {
