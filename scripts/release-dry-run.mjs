@@ -133,21 +133,16 @@ console.log(JSON.stringify(names));
   // --- 4. strict consumer under every moduleResolution -----------------------------------------
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   const typeRoots = [join(root, 'node_modules', '@types')];
+  // node16 is checked as a CommonJS consumer (.cts) and nodenext as an ES module (.mts), so both
+  // halves of the exports map are type-checked under Node's rules.
   const resolutions = [
     { name: 'node10', module: 'commonjs', moduleResolution: 'node10', file: 'consumer.ts' },
     { name: 'node16 (CJS)', module: 'node16', moduleResolution: 'node16', file: 'consumer.cts' },
-    { name: 'node16 (ESM)', module: 'node16', moduleResolution: 'node16', file: 'consumer.mts' },
     {
       name: 'nodenext (ESM)',
       module: 'nodenext',
       moduleResolution: 'nodenext',
       file: 'consumer.mts',
-    },
-    {
-      name: 'nodenext (CJS)',
-      module: 'nodenext',
-      moduleResolution: 'nodenext',
-      file: 'consumer.cts',
     },
     {
       name: 'bundler',
