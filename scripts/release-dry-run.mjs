@@ -16,15 +16,17 @@
 // 5. Runs attw (every resolution profile) on each tarball and publint --strict on each package
 //    as installed.
 // Any failure exits non-zero. --keep leaves the temp directory (printed) on disk.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import {
+  inPool,
   npmInstall,
   packAll,
   publicPackages,
   root,
   run,
+  runAsync,
   step,
   tempDir,
 } from './release/pack-and-install.mjs';
@@ -156,6 +158,8 @@ console.log(JSON.stringify(names));
   for (const file of new Set(resolutions.map((r) => r.file))) {
     writeFileSync(join(project, file), consumer);
   }
+  // The slow checks (tsc, attw, publint) run two at a time, after the quick ones.
+  const slow = [];
   for (const r of resolutions) {
     const config = join(project, `tsconfig.${r.name.replace(/\W+/g, '-')}.json`);
     writeFileSync(
@@ -178,16 +182,13 @@ console.log(JSON.stringify(names));
         files: [r.file],
       }),
     );
-    try {
-      run('node', [tsc, '-p', config], { cwd: project });
-    } catch (error) {
-      fail(`strict consumer under ${r.name}: ${error.message}`);
-    }
+    slow.push(() =>
+      runAsync('node', [tsc, '-p', config], { cwd: project }).then(
+        () => step(start, `strict consumer type-checks under ${r.name}`),
+        (error) => fail(`strict consumer under ${r.name}: ${error.message}`),
+      ),
+    );
   }
-  step(
-    start,
-    `type-checked the strict consumer under ${resolutions.map((r) => r.name).join(', ')}`,
-  );
 
   for (const pkg of packages) {
     const dir = join(project, 'node_modules', pkg.name);
@@ -202,23 +203,25 @@ console.log(JSON.stringify(names));
   // --- 5. attw (every profile) and publint --------------------------------------------------------
   const bin = (name) => join(root, 'node_modules', '.bin', name);
   for (const [name, tarball] of tarballs) {
-    try {
-      run(bin('attw'), [tarball, '--format', 'ascii']);
-    } catch (error) {
-      fail(`attw ${name}: ${error.message}`);
-    }
-    try {
-      // The installed directory is exactly the tarball's contents.
-      const dir = join(work, 'publint', name);
-      mkdirSync(dir, { recursive: true });
-      run('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1']);
-      // --strict turns warnings into errors: a non-zero exit.
-      run(bin('publint'), ['--strict', '--pack', 'false', dir]);
-    } catch (error) {
-      fail(`publint ${name}: ${error.message}`);
-    }
+    slow.push(() =>
+      runAsync(bin('attw'), [tarball, '--format', 'ascii']).then(
+        () => step(start, `attw (node10, node16 CJS/ESM, bundler): ${name}`),
+        (error) => fail(`attw ${name}: ${error.message}`),
+      ),
+    );
+    // The installed directory is exactly the tarball's contents; --strict turns warnings into
+    // errors (a non-zero exit).
+    const dir = join(work, 'publint', name);
+    mkdirSync(dir, { recursive: true });
+    run('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1']);
+    slow.push(() =>
+      runAsync(bin('publint'), ['--strict', '--pack', 'false', dir]).then(
+        () => step(start, `publint --strict: ${name}`),
+        (error) => fail(`publint ${name}: ${error.message}`),
+      ),
+    );
   }
-  step(start, 'attw (node10, node16 CJS/ESM, bundler) and publint --strict on every tarball');
+  await inPool(slow, 2);
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 } finally {
@@ -247,7 +250,6 @@ function hasDir(files, dir) {
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(entry.parentPath ?? entry.path ?? dir, entry.name);
     if (entry.isDirectory())
       return entry.name === 'node_modules' ? [] : walk(join(dir, entry.name));
     return [join(dir, entry.name)];

@@ -1,7 +1,7 @@
 // Shared by the release dry run and the duplicate-cores check: pack the public packages the way
 // `pnpm publish` would (workspace: ranges rewritten), and install the tarballs with npm into a
 // fresh project, as a user of the registry would get them.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,6 +40,31 @@ export function run(command, args, options = {}) {
     const out = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
     throw new Error(`${command} ${args.join(' ')} failed (exit ${error.status}):\n${out}`);
   }
+}
+
+/** `run`, without blocking: resolves to stdout, rejects with the command and its output. */
+export function runAsync(command, args, options = {}) {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      command,
+      args,
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options },
+      (error, stdout, stderr) => {
+        if (!error) return resolvePromise(stdout);
+        const out = `${stdout ?? ''}${stderr ?? ''}`.trim();
+        reject(new Error(`${command} ${args.join(' ')} failed (exit ${error.code}):\n${out}`));
+      },
+    );
+  });
+}
+
+/** Runs the async `tasks` (functions) with at most `limit` at a time; resolves when all settle. */
+export async function inPool(tasks, limit = 2) {
+  const queue = [...tasks];
+  const worker = async () => {
+    for (let task = queue.shift(); task; task = queue.shift()) await task();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
 }
 
 /**
