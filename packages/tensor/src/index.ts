@@ -33,7 +33,7 @@ export { backendName, getThreads, setBackend, setThreads } from './kernels/backe
 export { fusedAdamUpdate } from './kernels/fused-adam.js';
 export { fusedSgdUpdate } from './kernels/fused-sgd.js';
 export type { AdamCoefficients } from './kernels/kernels.js';
-export type { Operand } from './ops/binary.js';
+export type { BinaryOp, Operand } from './ops/binary.js';
 export {
   add,
   div,
