@@ -1,6 +1,7 @@
 import { createRng, permutation, type Rng } from '@nabla/tensor';
 import type { BatchSource } from './dataset.js';
 
+/** Options of `new DataLoader(source, options)`. */
 export interface DataLoaderOptions {
   /** Items per batch, a positive integer. */
   batchSize: number;

@@ -59,6 +59,7 @@ function dtypeOfCode(code: number): IdxDType | undefined {
   }
 }
 
+/** Options of `parseIdx` and `decodeIdx`. */
 export interface ParseIdxOptions {
   /** A name for the bytes (usually the file path), put at the front of every error message. */
   source?: string | undefined;

@@ -9,6 +9,7 @@ import type { MnistSplit } from './mnist.js';
  */
 export type Normalization = 'unit' | 'none' | { readonly mean: number; readonly std: number };
 
+/** Options of `new MnistDataset(split, options)`: pixel normalisation and image layout. */
 export interface MnistDatasetOptions {
   /** Default `'unit'`. */
   normalize?: Normalization | undefined;

@@ -3,6 +3,7 @@ import type { BatchDataset } from './dataset.js';
 import { resolveRng } from './rng-options.js';
 import { Subset } from './subset.js';
 
+/** Options of `trainValidationSplit`: the size of the validation part and the seed of the split. */
 export interface SplitOptions {
   /** The validation share: a fraction in (0, 1), or a count of items (an integer in [0, length]). */
   validation: number;

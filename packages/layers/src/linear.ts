@@ -15,6 +15,7 @@ import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './
 import { ReusableBuffer } from './reusable-buffer.js';
 import { loadParameterState, parameterStateDict } from './state-dict.js';
 
+/** Options of `new Linear(in, out, options)`: the generator (required), initialisation, dtype and bias. */
 export interface LinearOptions<D extends FloatDType> {
   /** The seeded generator the weights are drawn from (required: no hidden global seed). */
   rng: Rng;

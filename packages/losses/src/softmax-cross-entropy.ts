@@ -3,6 +3,7 @@ import { assertMatrix, checkClassTarget, outputLike, positionOf } from './checks
 import { GradBuffer } from './grad-buffer.js';
 import type { ClassTarget, Loss, LossOutput } from './loss.js';
 
+/** Options of the `SoftmaxCrossEntropy` class (and of each `softmaxCrossEntropy` call). */
 export interface SoftmaxCrossEntropyOptions {
   /**
    * Label smoothing ε in [0, 1) (default 0): the target becomes (1 − ε)·Ŷ + ε/C, spreading ε of
@@ -11,6 +12,7 @@ export interface SoftmaxCrossEntropyOptions {
   labelSmoothing?: number | undefined;
 }
 
+/** Options of one `softmaxCrossEntropy` call: the class options and an `out` tensor for the gradient. */
 export interface SoftmaxCrossEntropyCallOptions<D extends FloatDType>
   extends SoftmaxCrossEntropyOptions {
   /** Write the gradient here (the logits' shape and dtype) instead of allocating. */

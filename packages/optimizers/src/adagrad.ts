@@ -2,6 +2,7 @@ import type { FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkNonNegative, checkOptions } from './validate.js';
 
+/** Options of `new Adagrad(parameters, options)` (defaults in the README table). */
 export interface AdagradOptions extends OptimizerOptions {
   /** Step size α. Default 0.01. */
   lr?: number | undefined;
@@ -15,6 +16,7 @@ export interface AdagradOptions extends OptimizerOptions {
   eps?: number | undefined;
 }
 
+/** Adagrad's hyperparameters after validation, as kept in its state dict. */
 export type AdagradHyperparameters = {
   readonly lrDecay: number;
   readonly weightDecay: number;

@@ -3,6 +3,7 @@ import { fusedAdamUpdate } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkBetas, checkBoolean, checkNonNegative, checkOptions } from './validate.js';
 
+/** Options of `new Adam(parameters, options)`. */
 export interface AdamOptions extends OptimizerOptions {
   /** Step size α. Default 0.001. */
   lr?: number | undefined;
@@ -16,6 +17,7 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean | undefined;
 }
 
+/** Adam's (and AdamW's) hyperparameters after validation, as kept in the state dict. */
 export type AdamHyperparameters = {
   readonly betas: readonly [number, number];
   readonly eps: number;

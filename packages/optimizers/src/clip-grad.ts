@@ -1,5 +1,6 @@
 import type { Parameter } from '@nabla/tensor';
 
+/** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
   /** The p of the p-norm: a number > 0, or `Infinity` for the largest absolute value. Default 2. */
   normType?: number | undefined;

@@ -2,6 +2,7 @@ import type { FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkBoolean, checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
 
+/** Options of `new RMSprop(parameters, options)`. */
 export interface RMSpropOptions extends OptimizerOptions {
   /** Step size α. Default 0.01. */
   lr?: number | undefined;
@@ -17,6 +18,7 @@ export interface RMSpropOptions extends OptimizerOptions {
   centered?: boolean | undefined;
 }
 
+/** RMSprop's hyperparameters after validation, as kept in its state dict. */
 export type RMSpropHyperparameters = {
   readonly alpha: number;
   readonly eps: number;

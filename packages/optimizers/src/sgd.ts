@@ -3,6 +3,7 @@ import { fusedSgdUpdate } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkBoolean, checkNonNegative, checkOptions } from './validate.js';
 
+/** Options of `new SGD(parameters, options)`. */
 export interface SGDOptions extends OptimizerOptions {
   /** Step size α. Default 0.01, the paper's rate (PyTorch's own default is 0.001). */
   lr?: number | undefined;
@@ -16,6 +17,7 @@ export interface SGDOptions extends OptimizerOptions {
   nesterov?: boolean | undefined;
 }
 
+/** SGD's hyperparameters after validation, as kept in its state dict. */
 export type SGDHyperparameters = {
   readonly momentum: number;
   readonly dampening: number;

@@ -1,6 +1,7 @@
 import { shapesEqual } from './shape.js';
 import type { Tensor } from './tensor.js';
 
+/** Tolerances of `allClose`: |a − b| ≤ atol + rtol·|b| element-wise. */
 export interface AllCloseOptions {
   /** Relative tolerance (default 1e-5). */
   rtol?: number | undefined;

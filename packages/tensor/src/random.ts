@@ -119,6 +119,7 @@ export function permutation(rng: Rng, n: number, out: Int32Array = new Int32Arra
   return out;
 }
 
+/** Options of the random initialisers: the dtype of the result (default float32). */
 export interface RandomOptions<D extends FloatDType> {
   dtype?: D | undefined;
 }

@@ -11,6 +11,7 @@ import {
 } from '../mnist.js';
 import { readIdxFile } from './read-idx-file.js';
 
+/** Where `loadMnist` and `loadMnistSplit` look for the IDX files. */
 export interface LoadMnistOptions {
   /**
    * A directory holding the four MNIST IDX files, raw or `.gz` (`train-images-idx3-ubyte`,

@@ -14,6 +14,7 @@ export interface LayerValue {
   context?: ForwardContext | undefined;
 }
 
+/** What `layerContract` checks a layer with: how to build it, the input shapes, known values and tolerances. */
 export interface LayerContractOptions {
   /**
    * Builds the layer under test with float64 parameters. It is called several times; the same

@@ -14,6 +14,7 @@ export interface LossValue<T> {
   grad?: Tensor<'float64'> | undefined;
 }
 
+/** What `lossContract` checks a loss with: how to build it, the input shapes, targets, known values and tolerances. */
 export interface LossContractOptions<T> {
   /** Builds the loss under test (called several times). */
   create(): Loss<T>;

@@ -2,6 +2,7 @@ import type { Optimizer } from '@nabla/tensor';
 import { checkInRange, checkInteger } from '../validate.js';
 import { EpochLrScheduler, type EpochSchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
+/** Options of `new LinearLR(optimizer, options)`. */
 export interface LinearLROptions extends EpochSchedulerOptions {
   /** Factor at epoch 0, in (0, 1]. Default 1/3. */
   startFactor?: number | undefined;
@@ -11,6 +12,7 @@ export interface LinearLROptions extends EpochSchedulerOptions {
   totalIters?: number | undefined;
 }
 
+/** The validated settings of a `LinearLR`, as kept in its state dict. */
 export type LinearLRSettings = {
   readonly startFactor: number;
   readonly endFactor: number;

@@ -8,6 +8,7 @@ import {
 } from '../validate.js';
 import type { LrScheduler } from './lr-scheduler.js';
 
+/** Options of `new ReduceLROnPlateau(optimizer, options)`. */
 export interface ReduceLROnPlateauOptions {
   /** `min`: the metric should fall (a loss); `max`: it should rise (an accuracy). Default `min`. */
   mode?: 'min' | 'max' | undefined;
@@ -27,6 +28,7 @@ export interface ReduceLROnPlateauOptions {
   eps?: number | undefined;
 }
 
+/** The validated settings of a `ReduceLROnPlateau`, as kept in its state dict. */
 export type ReduceLROnPlateauSettings = {
   readonly mode: 'min' | 'max';
   readonly factor: number;

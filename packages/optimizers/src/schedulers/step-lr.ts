@@ -2,6 +2,7 @@ import type { Optimizer } from '@nabla/tensor';
 import { checkInteger, checkNonNegative } from '../validate.js';
 import { EpochLrScheduler, type EpochSchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
+/** Options of `new StepLR(optimizer, options)`. */
 export interface StepLROptions extends EpochSchedulerOptions {
   /** Epochs between two decays (an integer ≥ 1). */
   stepSize: number;
@@ -9,6 +10,7 @@ export interface StepLROptions extends EpochSchedulerOptions {
   gamma?: number | undefined;
 }
 
+/** The validated settings of a `StepLR`, as kept in its state dict. */
 export type StepLRSettings = { readonly stepSize: number; readonly gamma: number };
 
 function parse(owner: string, raw: Readonly<Record<string, unknown>>): StepLRSettings {

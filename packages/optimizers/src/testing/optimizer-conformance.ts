@@ -17,6 +17,7 @@ import { type ContractCheck, ContractError } from '@nabla/tensor/testing';
  */
 export type ConformanceCheck = ContractCheck;
 
+/** Options of `optimizerConformance`: the optimizer options and the length of the runs. */
 export interface OptimizerConformanceOptions {
   /** Options passed to the factory for the runs (default: none, the optimizer's own defaults). */
   options?: OptimizerOptions | undefined;

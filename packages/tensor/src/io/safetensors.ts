@@ -46,6 +46,7 @@ export interface SafetensorsContents {
   metadata: Record<string, string>;
 }
 
+/** Options of `decodeSafetensors`. */
 export interface DecodeSafetensorsOptions {
   /** The largest header accepted, in bytes (default 100 MiB, as the reference implementation). */
   maxHeaderBytes?: number | undefined;

@@ -5,6 +5,7 @@ import { jsKernels } from '../kernels/js.js';
 import { formatShape, ShapeError } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
+/** Options of `matmul`: transpose flags, an `out` tensor and accumulation into it. */
 export interface MatmulOptions<D extends FloatDType> {
   /** Use Aᵀ instead of A (A is stored k×m). */
   transA?: boolean | undefined;

@@ -3,6 +3,7 @@ import { formatShape, normalizeAxis, ShapeError } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { prepareOut } from './broadcast.js';
 
+/** Options of the reductions (`sum`, `mean`, `max`, `min`, `argmax`): the axis, whether to keep it with size 1, and an `out` tensor. */
 export interface ReduceOptions<D extends DType> {
   /** The axis to reduce (negative counts from the end); all elements when omitted. */
   axis?: number | undefined;

@@ -1,6 +1,7 @@
 import { formatShape, ShapeError } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
+/** Options of `gradCheck`: the finite-difference step and the floor of the relative error. */
 export interface GradCheckOptions {
   /** Finite-difference step (central differences). Default 1e-6. */
   eps?: number | undefined;
@@ -11,6 +12,7 @@ export interface GradCheckOptions {
   minScale?: number | undefined;
 }
 
+/** What `gradCheck` found: the worst relative error, where, and the two values there. */
 export interface GradCheckResult {
   /** The worst relative error over all elements. */
   maxRelError: number;
