@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEED, PRESET_VALUES, parseCommand, UsageError } from './args.js';
+import { DEFAULT_SEED, HELP, PRESET_VALUES, parseCommand, UsageError } from './args.js';
 
 function train(argv: string[]) {
   const c = parseCommand(argv);
@@ -110,8 +110,32 @@ describe('parseCommand', () => {
     }
   });
 
-  it('names an unknown flag', () => {
-    expect(usageError(['--epoch', '3'])).toMatch(/Unknown option '--epoch'/);
+  it('names an unknown flag, with the closest known one', () => {
+    expect(usageError(['--epoch', '3'])).toMatch(
+      /Unknown option '--epoch'.*\(did you mean --epochs\?\)$/,
+    );
+    expect(usageError(['--optimzer', 'adam'])).toMatch(/\(did you mean --optimizer\?\)$/);
+    expect(usageError(['--batchsize=3'])).toMatch(/\(did you mean --batch-size\?\)$/);
+    expect(usageError(['--colour', 'red'])).toMatch(/Unknown option '--colour'$/);
+  });
+
+  it("gives a negative value after a space the flag's own message", () => {
+    expect(usageError(['--epochs', '-1'])).toBe('--epochs must be a positive integer, got "-1"');
+    expect(usageError(['--lr', '-1e-3'])).toBe('--lr must be a positive number, got "-1e-3"');
+    expect(usageError(['--seed', '-3'])).toBe(
+      '--seed must be an integer from 0 to 4294967295, got "-3"',
+    );
+  });
+
+  it('lists in each usage line every flag its command accepts', () => {
+    const usage = (command: string) =>
+      HELP.split('\n').find((line) => line.includes(`pnpm demo ${command} `)) ?? '';
+    for (const flag of ['--checkpoint', '--data-dir', '--batch-size']) {
+      expect(usage('eval')).toContain(flag);
+    }
+    for (const flag of ['--checkpoint', '--image', '--index', '--data-dir']) {
+      expect(usage('predict')).toContain(flag);
+    }
   });
 
   it('names the flag and the value for a bad value', () => {
@@ -136,7 +160,6 @@ describe('parseCommand', () => {
 
   it('rejects a missing value, flags of another command and a second command', () => {
     expect(usageError(['--epochs'])).toMatch(/--epochs/);
-    expect(usageError(['--lr', '-1'])).toMatch(/Option '--lr' argument is ambiguous/);
     expect(usageError(['eval', '--checkpoint', 'm', '--epochs', '3'])).toMatch(
       /--epochs does not apply to eval/,
     );

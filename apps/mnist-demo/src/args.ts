@@ -100,7 +100,7 @@ export type Command =
     };
 
 export const HELP = `Usage: pnpm demo [train] [options]
-       pnpm demo eval --checkpoint FILE [--data-dir DIR]
+       pnpm demo eval --checkpoint FILE [--data-dir DIR] [--batch-size N]
        pnpm demo predict --checkpoint FILE (--image PNG | --index N) [--data-dir DIR]
        pnpm demo export --checkpoint FILE --format onnx|torch [--out FILE]
 
@@ -231,14 +231,77 @@ const ALLOWED: Readonly<Record<'train' | 'eval' | 'predict' | 'export', readonly
   export: ['checkpoint', 'format', 'out', 'layout'],
 };
 
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(
+        Math.min(
+          (prev[j] as number) + 1,
+          (row[j - 1] as number) + 1,
+          (prev[j - 1] as number) + cost,
+        ),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/** ` (did you mean --optimizer?)` for a flag within two edits of a known one, else ''. */
+function didYouMean(flag: string): string {
+  const name = flag.replace(/^-+/, '').replace(/=.*$/, '');
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const known of Object.keys(OPTIONS)) {
+    const d = editDistance(name, known);
+    if (d < bestDistance) [best, bestDistance] = [known, d];
+  }
+  return best === undefined ? '' : ` (did you mean --${best}?)`;
+}
+
+/**
+ * `--epochs -1` as `--epochs=-1`: a value that looks like a negative number belongs to the flag
+ * before it, so it gets the flag's own message rather than Node's "argument is ambiguous".
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const flag = arg.startsWith('--') ? arg.slice(2) : undefined;
+    const option =
+      flag === undefined ? undefined : (OPTIONS as Record<string, { type: string }>)[flag];
+    if (option?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** Parses the command line (without `node` and the script), or throws a UsageError. */
 export function parseCommand(argv: readonly string[]): Command {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(argv),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
+    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
+    const hint = unknown === undefined ? '' : didYouMean(unknown);
+    throw new UsageError(
+      `${message.replace(/\. To specify a positional argument.*$/s, '')}${hint}`,
+    );
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help', text: HELP };

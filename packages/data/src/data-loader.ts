@@ -1,25 +1,26 @@
 import { createRng, permutation, type Rng } from '@nabla/tensor';
 import type { BatchSource } from './dataset.js';
 
+/** Options of `new DataLoader(source, options)`. */
 export interface DataLoaderOptions {
   /** Items per batch, a positive integer. */
   batchSize: number;
   /** Visit the items in a new random order every epoch (default false: in order). */
-  shuffle?: boolean;
+  shuffle?: boolean | undefined;
   /**
    * Seed of the shuffle. Epoch `e` is shuffled with a generator derived from (seed, e), so the
    * same seed gives the same sequence of orders on every run, and `epoch(e)` can replay any one.
    */
-  seed?: number;
+  seed?: number | undefined;
   /** A generator to draw each epoch's order from instead of `seed` (advanced by every epoch). */
-  rng?: Rng;
+  rng?: Rng | undefined;
   /** Leave out the last batch when it would be smaller than `batchSize` (default false). */
-  dropLast?: boolean;
+  dropLast?: boolean | undefined;
   /**
    * Refill the same batch object for every batch (default true). When false every batch is a
    * new object that stays valid, at the cost of an allocation per batch.
    */
-  reuseBuffers?: boolean;
+  reuseBuffers?: boolean | undefined;
 }
 
 /** A 32-bit seed for epoch `epoch` of a loader seeded with `seed`. */

@@ -59,20 +59,21 @@ function dtypeOfCode(code: number): IdxDType | undefined {
   }
 }
 
+/** Options of `parseIdx` and `decodeIdx`. */
 export interface ParseIdxOptions {
   /** A name for the bytes (usually the file path), put at the front of every error message. */
-  source?: string;
+  source?: string | undefined;
   /**
    * Copy uint8/int8 elements out of the input (default false: they are a view into the input's
    * buffer, so a 47 MB file is not held twice). Wider types are always decoded into a new array.
    */
-  copy?: boolean;
+  copy?: boolean | undefined;
   /**
    * The most bytes a gzipped input may inflate to (default 1 GiB), used by the decoders that
    * decompress (`decodeIdx`, `decodeIdxSync`, `readIdxFile`). Whatever this cap, they stop as soon
    * as the stream inflates past the size its IDX header declares, with code `'too-large'`.
    */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
 }
 
 /** The bytes of `input`, for the two input forms the readers accept. */

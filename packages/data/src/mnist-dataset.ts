@@ -9,11 +9,12 @@ import type { MnistSplit } from './mnist.js';
  */
 export type Normalization = 'unit' | 'none' | { readonly mean: number; readonly std: number };
 
+/** Options of `new MnistDataset(split, options)`: pixel normalisation and image layout. */
 export interface MnistDatasetOptions {
   /** Default `'unit'`. */
-  normalize?: Normalization;
+  normalize?: Normalization | undefined;
   /** Batch images as [b, height·width] (default, for dense layers) or, when false, [b, height, width]. */
-  flatten?: boolean;
+  flatten?: boolean | undefined;
 }
 
 /** One MNIST item: the image's bytes (a view, `height·width` long, row-major) and its label. */

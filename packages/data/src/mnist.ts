@@ -42,7 +42,7 @@ export const MNIST_CLASSES = 10;
 export function mnistSplitFromIdx(
   images: IdxArray,
   labels: IdxArray,
-  names: { images?: string; labels?: string } = {},
+  names: { images?: string | undefined; labels?: string | undefined } = {},
 ): MnistSplit {
   const imagesName = names.images ?? 'images';
   const labelsName = names.labels ?? 'labels';
@@ -87,7 +87,7 @@ export function mnistSplitFromIdx(
 export async function decodeMnistSplit(
   imageBytes: Uint8Array | ArrayBuffer,
   labelBytes: Uint8Array | ArrayBuffer,
-  names: { images?: string; labels?: string } = {},
+  names: { images?: string | undefined; labels?: string | undefined } = {},
 ): Promise<MnistSplit> {
   const images = await decodeIdx(imageBytes, { source: names.images ?? 'images' });
   const labels = await decodeIdx(labelBytes, { source: names.labels ?? 'labels' });

@@ -3,13 +3,14 @@ import type { BatchDataset } from './dataset.js';
 import { resolveRng } from './rng-options.js';
 import { Subset } from './subset.js';
 
+/** Options of `trainValidationSplit`: the size of the validation part and the seed of the split. */
 export interface SplitOptions {
   /** The validation share: a fraction in (0, 1), or a count of items (an integer in [0, length]). */
   validation: number;
   /** Seed of the shuffle that decides which items go where. Give `seed` or `rng`. */
-  seed?: number;
+  seed?: number | undefined;
   /** A generator to draw the shuffle from (advanced by the call), instead of `seed`. */
-  rng?: Rng;
+  rng?: Rng | undefined;
 }
 
 /** The number of validation items `validation` asks for out of `length`. */

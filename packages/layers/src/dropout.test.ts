@@ -10,6 +10,7 @@ describe('Dropout: contract', () => {
       [2, 3],
       [4, 5],
     ],
+    values: [{ input: tensor([[1, -2, 3]], 'float64'), output: tensor([[1, -2, 3]], 'float64') }],
   })) {
     it(`evaluation mode: ${check.name}`, check.run);
   }

@@ -11,7 +11,22 @@ import { loadParameterState } from './state-dict.js';
  * parameters. A subclass gives its name, which tensor it `saves`, and two loops: the forward
  * formula and its derivative.
  *
- * Internal: not exported from the package (a user's layer implements `Layer` directly).
+ * The recommended base for a new element-wise activation (see CONTRIBUTING.md); any other layer
+ * implements {@link Layer} directly.
+ *
+ * @example
+ * ```ts
+ * class Softsign extends ElementwiseActivation {
+ *   readonly name = 'Softsign';
+ *   protected readonly saves = 'input';
+ *   protected forwardElements(x: FloatArray, y: FloatArray): void {
+ *     for (let i = 0; i < x.length; i++) y[i] = x[i]! / (1 + Math.abs(x[i]!));
+ *   }
+ *   protected backwardElements(x: FloatArray, g: FloatArray, gx: FloatArray): void {
+ *     for (let i = 0; i < x.length; i++) gx[i] = g[i]! / (1 + Math.abs(x[i]!)) ** 2;
+ *   }
+ * }
+ * ```
  */
 export abstract class ElementwiseActivation<D extends FloatDType = FloatDType> implements Layer<D> {
   abstract readonly name: string;

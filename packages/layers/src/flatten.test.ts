@@ -13,6 +13,20 @@ describe('Flatten: contract', () => {
       [1, 5],
       [3, 2, 2, 2],
     ],
+    values: [
+      {
+        input: tensor(
+          [
+            [
+              [1, 2],
+              [3, 4],
+            ],
+          ],
+          'float64',
+        ),
+        output: tensor([[1, 2, 3, 4]], 'float64'),
+      },
+    ],
   })) {
     it(check.name, check.run);
   }

@@ -1,4 +1,6 @@
+export { assertFloat, assertGradOut, lastForward } from './checks.js';
 export { Dropout } from './dropout.js';
+export { ElementwiseActivation } from './elementwise-activation.js';
 export { Flatten } from './flatten.js';
 export type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
 export type { LeakyReLUOptions } from './leaky-relu.js';

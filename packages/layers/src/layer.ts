@@ -9,7 +9,7 @@ export interface ForwardContext {
   /** `true` in training mode (Dropout active), `false` for evaluation and inference. */
   readonly training: boolean;
   /** The generator stochastic layers draw from; Dropout throws if it is missing while training. */
-  readonly rng?: Rng;
+  readonly rng?: Rng | undefined;
 }
 
 /** Options of a backward pass. */
@@ -19,14 +19,14 @@ export interface BackwardOptions {
    * batch, so a training loop needs no `zeroGrad`. `true`: backward ADDS into `grad` (gradient
    * accumulation over several batches; call `zeroGrad` from `@nabla/tensor` yourself first).
    */
-  readonly accumulate?: boolean;
+  readonly accumulate?: boolean | undefined;
   /**
    * `true` (default): return ∂L/∂input. `false`: the caller will not use it — typically the
    * first layer of a network, whose input is data — so the layer may skip computing it (a Linear
    * then saves a third of its backward work) and return a tensor whose contents are unspecified.
    * Parameter gradients are computed as usual. `Sequential` passes it to its first layer only.
    */
-  readonly inputGrad?: boolean;
+  readonly inputGrad?: boolean | undefined;
 }
 
 /** Named tensors: what `stateDict()` returns and `loadStateDict()` takes. */

@@ -13,6 +13,9 @@ describe('LeakyReLU: contract', () => {
       [6, 5],
     ],
     input: awayFromZero(),
+    values: [
+      { input: tensor([[-2, -0.5, 3]], 'float64'), output: tensor([[-0.2, -0.05, 3]], 'float64') },
+    ],
   })) {
     it(check.name, check.run);
   }

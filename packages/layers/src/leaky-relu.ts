@@ -1,9 +1,10 @@
 import type { FloatArray, FloatDType } from '@nabla/tensor';
 import { ElementwiseActivation } from './elementwise-activation.js';
 
+/** Options of `new LeakyReLU(options)`. */
 export interface LeakyReLUOptions {
   /** The slope for negative inputs (default 0.01), in [0, 1). */
-  negativeSlope?: number;
+  negativeSlope?: number | undefined;
 }
 
 /**

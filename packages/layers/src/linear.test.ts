@@ -12,6 +12,24 @@ describe('Linear: contract', () => {
       [1, 3],
       [5, 3],
     ],
+    // [1, 2, 3]·W + b with W = [[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1]], b = [0.5, 0, 0, −6].
+    values: [
+      {
+        state: {
+          weight: tensor(
+            [
+              [1, 0, 0, 1],
+              [0, 1, 0, 1],
+              [0, 0, 1, 1],
+            ],
+            'float64',
+          ),
+          bias: tensor([0.5, 0, 0, -6], 'float64'),
+        },
+        input: tensor([[1, 2, 3]], 'float64'),
+        output: tensor([[1.5, 2, 3, 0]], 'float64'),
+      },
+    ],
   })) {
     it(check.name, check.run);
   }

@@ -16,6 +16,7 @@ import { assertFloat, assertGradOut, lastForward } from './checks.js';
 import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
 import { loadParameterState, parameterStateDict } from './state-dict.js';
 
+/** Options of `new Linear(in, out, options)`: the generator (required), initialisation, dtype and bias. */
 export interface LinearOptions<D extends FloatDType> {
   /** The seeded generator the weights are drawn from (required: no hidden global seed). */
   rng: Rng;
@@ -24,13 +25,13 @@ export interface LinearOptions<D extends FloatDType> {
    * PyTorch's `nn.Linear` default, W and b both U(−1/√in, 1/√in) (kaiming_uniform with a = √5),
    * drawn in that order; `distribution` does not apply to it.
    */
-  init?: 'he' | 'glorot' | 'torch';
+  init?: 'he' | 'glorot' | 'torch' | undefined;
   /** Draw the weights from a normal (default) or a uniform distribution of the same variance. */
-  distribution?: 'normal' | 'uniform';
+  distribution?: 'normal' | 'uniform' | undefined;
   /** Element type of the parameters, and so of the inputs the layer accepts. Default float32. */
-  dtype?: D;
+  dtype?: D | undefined;
   /** Whether the layer has a bias (default true). */
-  bias?: boolean;
+  bias?: boolean | undefined;
 }
 
 /**

@@ -14,6 +14,12 @@ describe('ReLU: contract', () => {
       [2, 3, 2],
     ],
     input: awayFromZero(),
+    values: [
+      {
+        input: tensor([[-2, -0.5, 0, 1.5]], 'float64'),
+        output: tensor([[0, 0, 0, 1.5]], 'float64'),
+      },
+    ],
   })) {
     it(check.name, check.run);
   }

@@ -13,6 +13,13 @@ describe('Sigmoid: contract', () => {
       [4, 1],
       [2, 2, 3],
     ],
+    // σ(0) = 1/2, σ(ln 3) = 3/4, σ(−ln 3) = 1/4.
+    values: [
+      {
+        input: tensor([[0, Math.log(3), -Math.log(3)]], 'float64'),
+        output: tensor([[0.5, 0.75, 0.25]], 'float64'),
+      },
+    ],
   })) {
     it(check.name, check.run);
   }

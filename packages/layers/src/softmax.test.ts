@@ -13,6 +13,12 @@ describe('Softmax: contract', () => {
       [4, 5],
       [2, 2, 3],
     ],
+    values: [
+      {
+        input: tensor([[0, Math.log(2), 0]], 'float64'),
+        output: tensor([[0.25, 0.5, 0.25]], 'float64'),
+      },
+    ],
   })) {
     it(check.name, check.run);
   }

@@ -12,6 +12,13 @@ describe('Tanh: contract', () => {
       [2, 3],
       [5, 2],
     ],
+    // tanh(ln 2) = (2 − 1/2)/(2 + 1/2) = 3/5.
+    values: [
+      {
+        input: tensor([[0, Math.log(2), -Math.log(2)]], 'float64'),
+        output: tensor([[0, 0.6, -0.6]], 'float64'),
+      },
+    ],
   })) {
     it(check.name, check.run);
   }

@@ -11,6 +11,15 @@ describe('BinaryCrossEntropyWithLogits: contract', () => {
     create: () => new BinaryCrossEntropyWithLogits(),
     inputShapes: [[1, 1], [4, 3], [6]],
     target: (rng, shape) => uniform(rng, shape, 0, 1, { dtype: 'float64' }),
+    // σ(0) = 1/2 → ln 2 for any t; σ(ln 3) = 3/4 with t = 1 → −ln(3/4). ∇ = (σ(x) − t)/N.
+    values: [
+      {
+        input: tensor([0, Math.log(3)], 'float64'),
+        target: tensor([1, 1], 'float64'),
+        loss: (Math.log(2) - Math.log(0.75)) / 2,
+        grad: tensor([-0.25, -0.125], 'float64'),
+      },
+    ],
   })) {
     it(check.name, check.run);
   }

@@ -17,7 +17,7 @@ const NAME = 'binaryCrossEntropyWithLogits';
 export function binaryCrossEntropyWithLogits<D extends FloatDType>(
   logits: Tensor<D>,
   target: Tensor<FloatDType>,
-  options: { out?: Tensor<D> } = {},
+  options: { out?: Tensor<D> | undefined } = {},
 ): LossOutput<D> {
   checkOperands(logits, target);
   const grad = outputLike(NAME, logits, options.out);

@@ -12,6 +12,15 @@ describe('MeanSquaredError: contract', () => {
       [2, 3, 2],
     ],
     target: (rng, shape) => normal(rng, shape, 0, 1, { dtype: 'float64' }),
+    // (1/N) Σ (x − y)²: ((1 − 0)² + (2 − 4)²)/2 = 2.5; ∇ = 2(x − y)/N = [1, −2].
+    values: [
+      {
+        input: tensor([[1, 2]], 'float64'),
+        target: tensor([[0, 4]], 'float64'),
+        loss: 2.5,
+        grad: tensor([[1, -2]], 'float64'),
+      },
+    ],
   })) {
     it(check.name, check.run);
   }

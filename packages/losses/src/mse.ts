@@ -16,7 +16,7 @@ const NAME = 'mse';
 export function mse<D extends FloatDType>(
   input: Tensor<D>,
   target: Tensor<FloatDType>,
-  options: { out?: Tensor<D> } = {},
+  options: { out?: Tensor<D> | undefined } = {},
 ): LossOutput<D> {
   checkOperands(input, target);
   const grad = outputLike(NAME, input, options.out);

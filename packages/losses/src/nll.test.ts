@@ -17,6 +17,27 @@ describe('NegativeLogLikelihood: contract', () => {
     ],
     target: randomLabels,
     input: logProbInput,
+    // −(1/m) Σ Ŷ ∘ L: rows pick ln(1/2) and ln(1/4); loss (ln 2 + ln 4)/2, ∇ = −Ŷ/2.
+    values: [
+      {
+        input: tensor(
+          [
+            [Math.log(0.25), Math.log(0.5), Math.log(0.25)],
+            [Math.log(0.25), Math.log(0.5), Math.log(0.25)],
+          ],
+          'float64',
+        ),
+        target: labels(1, 0),
+        loss: (Math.log(2) + Math.log(4)) / 2,
+        grad: tensor(
+          [
+            [0, -0.5, 0],
+            [-0.5, 0, 0],
+          ],
+          'float64',
+        ),
+      },
+    ],
   })) {
     it(`labels: ${check.name}`, check.run);
   }
@@ -28,6 +49,14 @@ describe('NegativeLogLikelihood: contract', () => {
     ],
     target: randomProbabilities,
     input: logProbInput,
+    values: [
+      {
+        input: tensor([[Math.log(0.25), Math.log(0.75)]], 'float64'),
+        target: tensor([[0.5, 0.5]], 'float64'),
+        loss: -(Math.log(0.25) + Math.log(0.75)) / 2,
+        grad: tensor([[-0.5, -0.5]], 'float64'),
+      },
+    ],
   })) {
     it(`probability rows: ${check.name}`, check.run);
   }

@@ -18,7 +18,7 @@ const NAME = 'nll';
 export function nll<D extends FloatDType>(
   logProbs: Tensor<D>,
   target: ClassTarget,
-  options: { out?: Tensor<D> } = {},
+  options: { out?: Tensor<D> | undefined } = {},
 ): LossOutput<D> {
   assertMatrix(NAME, 'log-probabilities', logProbs);
   const grad = outputLike(NAME, logProbs, options.out);

@@ -30,6 +30,27 @@ describe('SoftmaxCrossEntropy: contract', () => {
     create: () => new SoftmaxCrossEntropy(),
     inputShapes: shapes,
     target: randomLabels,
+    // Hand-computed: P = [1/4, 1/2, 1/4] and [3/5, 1/5, 1/5]; loss (ln 2 + ln 5)/2, ∇X = (P − Ŷ)/2.
+    values: [
+      {
+        input: tensor(
+          [
+            [0, Math.log(2), 0],
+            [Math.log(3), 0, 0],
+          ],
+          'float64',
+        ),
+        target: labels(1, 2),
+        loss: (Math.log(2) + Math.log(5)) / 2,
+        grad: tensor(
+          [
+            [0.125, -0.25, 0.125],
+            [0.3, 0.1, -0.4],
+          ],
+          'float64',
+        ),
+      },
+    ],
   })) {
     it(`labels: ${check.name}`, check.run);
   }
@@ -37,6 +58,15 @@ describe('SoftmaxCrossEntropy: contract', () => {
     create: () => new SoftmaxCrossEntropy(),
     inputShapes: shapes,
     target: randomProbabilities,
+    // Uniform logits over 2 classes, target [1/4, 3/4]: loss ln 2, ∇X = [1/2 − 1/4, 1/2 − 3/4].
+    values: [
+      {
+        input: tensor([[0, 0]], 'float64'),
+        target: tensor([[0.25, 0.75]], 'float64'),
+        loss: Math.log(2),
+        grad: tensor([[0.25, -0.25]], 'float64'),
+      },
+    ],
   })) {
     it(`probability rows: ${check.name}`, check.run);
   }
@@ -44,6 +74,16 @@ describe('SoftmaxCrossEntropy: contract', () => {
     create: () => new SoftmaxCrossEntropy({ labelSmoothing: 0.1 }),
     inputShapes: shapes,
     target: randomLabels,
+    // Uniform logits over 2 classes: log P = −ln 2 whatever the smoothed target, so loss ln 2;
+    // target (1 − 0.1)·[0, 1] + 0.1/2 = [0.05, 0.95], ∇X = [0.45, −0.45].
+    values: [
+      {
+        input: tensor([[0, 0]], 'float64'),
+        target: labels(1),
+        loss: Math.log(2),
+        grad: tensor([[0.45, -0.45]], 'float64'),
+      },
+    ],
   })) {
     it(`label smoothing 0.1: ${check.name}`, check.run);
   }

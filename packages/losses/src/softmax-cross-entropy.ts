@@ -3,18 +3,20 @@ import { ReusableBuffer } from '@nabla/tensor';
 import { assertMatrix, checkClassTarget, outputLike, positionOf } from './checks.js';
 import type { ClassTarget, Loss, LossOutput } from './loss.js';
 
+/** Options of the `SoftmaxCrossEntropy` class (and of each `softmaxCrossEntropy` call). */
 export interface SoftmaxCrossEntropyOptions {
   /**
    * Label smoothing ε in [0, 1) (default 0): the target becomes (1 − ε)·Ŷ + ε/C, spreading ε of
    * the probability mass evenly over the C classes.
    */
-  labelSmoothing?: number;
+  labelSmoothing?: number | undefined;
 }
 
+/** Options of one `softmaxCrossEntropy` call: the class options and an `out` tensor for the gradient. */
 export interface SoftmaxCrossEntropyCallOptions<D extends FloatDType>
   extends SoftmaxCrossEntropyOptions {
   /** Write the gradient here (the logits' shape and dtype) instead of allocating. */
-  out?: Tensor<D>;
+  out?: Tensor<D> | undefined;
 }
 
 const NAME = 'softmaxCrossEntropy';

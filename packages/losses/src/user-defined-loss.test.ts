@@ -14,6 +14,14 @@ class Huber implements Loss<Tensor<FloatDType>> {
   constructor(private readonly delta = 1) {}
 
   compute<D extends FloatDType>(input: Tensor<D>, target: Tensor<FloatDType>): LossOutput<D> {
+    if (input.dtype !== 'float32' && input.dtype !== 'float64') {
+      throw new TypeError(`huber: input must be float32 or float64, got ${input.dtype}`);
+    }
+    for (let i = 0; i < input.size; i++) {
+      if (!Number.isFinite(input.data[i])) {
+        throw new RangeError(`huber: input must be finite, found ${input.data[i]} at ${i}`);
+      }
+    }
     if (!shapesEqual(input.shape, target.shape)) {
       throw new ShapeError(
         `huber: target ${formatShape(target.shape)} vs input ${formatShape(input.shape)}`,
@@ -45,6 +53,15 @@ describe('a user-defined loss', () => {
       [5, 4],
     ],
     target: (rng, shape) => normal(rng, shape, 0, 1, { dtype: 'float64' }),
+    // d = [−0.5, 3] with δ = 0.5: ½·0.25 = 0.125 and 0.5·(3 − 0.25) = 1.375; mean 0.75.
+    values: [
+      {
+        input: tensor([0, 3], 'float64'),
+        target: tensor([0.5, 0], 'float64'),
+        loss: 0.75,
+        grad: tensor([-0.25, 0.25], 'float64'),
+      },
+    ],
   })) {
     it(`passes the contract suite: ${check.name}`, check.run);
   }
@@ -52,5 +69,13 @@ describe('a user-defined loss', () => {
   it('computes what it says on a small example', () => {
     const { loss } = new Huber(1).compute(tensor([0, 3]), tensor([0.5, 0]));
     expect(loss).toBeCloseTo((0.125 + 2.5) / 2, 6);
+  });
+
+  it('rejects NaN, int32 and mismatched input with its name', () => {
+    expect(() => new Huber().compute(tensor([Number.NaN]), tensor([0]))).toThrow(/huber: .*NaN/);
+    expect(() => new Huber().compute(tensor([1], 'int32') as never, tensor([0]))).toThrow(
+      /huber: .*int32/,
+    );
+    expect(() => new Huber().compute(tensor([1, 2]), tensor([0]))).toThrow(/huber: target/);
   });
 });

@@ -2,19 +2,21 @@ import type { FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkNonNegative, checkOptions } from './validate.js';
 
+/** Options of `new Adagrad(parameters, options)` (defaults in the README table). */
 export interface AdagradOptions extends OptimizerOptions {
   /** Step size α. Default 0.01. */
-  lr?: number;
+  lr?: number | undefined;
   /** Learning-rate decay η ≥ 0: step t uses α / (1 + (t − 1)η). Default 0. */
-  lrDecay?: number;
+  lrDecay?: number | undefined;
   /** L2 penalty λ ≥ 0 added to the gradient. Default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
   /** Starting value τ ≥ 0 of the sum of squared gradients. Default 0. */
-  initialAccumulatorValue?: number;
+  initialAccumulatorValue?: number | undefined;
   /** ε ≥ 0 added to the denominator. Default 1e-10. */
-  eps?: number;
+  eps?: number | undefined;
 }
 
+/** Adagrad's hyperparameters after validation, as kept in its state dict. */
 export type AdagradHyperparameters = {
   readonly lrDecay: number;
   readonly weightDecay: number;

@@ -3,19 +3,21 @@ import { fusedAdamUpdate } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkBetas, checkBoolean, checkNonNegative, checkOptions } from './validate.js';
 
+/** Options of `new Adam(parameters, options)`. */
 export interface AdamOptions extends OptimizerOptions {
   /** Step size α. Default 0.001. */
-  lr?: number;
+  lr?: number | undefined;
   /** Decay rates (β1, β2) of the first and second moment averages, each in [0, 1). Default [0.9, 0.999]. */
-  betas?: readonly [number, number];
+  betas?: readonly [number, number] | undefined;
   /** ε ≥ 0 added to the denominator. Default 1e-8. */
-  eps?: number;
+  eps?: number | undefined;
   /** L2 penalty λ ≥ 0 added to the gradient (for decoupled decay use AdamW). Default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
   /** Use the running maximum of the second moment (AMSGrad). Default false. */
-  amsgrad?: boolean;
+  amsgrad?: boolean | undefined;
 }
 
+/** Adam's (and AdamW's) hyperparameters after validation, as kept in the state dict. */
 export type AdamHyperparameters = {
   readonly betas: readonly [number, number];
   readonly eps: number;

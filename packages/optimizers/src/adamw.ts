@@ -1,9 +1,10 @@
 import type { Parameter } from '@nabla/tensor';
 import { AdamFamily, type AdamOptions } from './adam.js';
 
+/** Options of `new AdamW(parameters, options)`: those of Adam, with decoupled weight decay (default 0.01). */
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay λ ≥ 0: θ ← θ − αλθ each step. Default 0.01. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**

@@ -1,13 +1,14 @@
 import type { Parameter } from '@nabla/tensor';
 
+/** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
   /** The p of the p-norm: a number > 0, or `Infinity` for the largest absolute value. Default 2. */
-  normType?: number;
+  normType?: number | undefined;
   /**
    * Throw when the total norm is NaN or infinite instead of writing NaN into every gradient.
    * Default true (PyTorch's `error_if_nonfinite` defaults to false).
    */
-  errorIfNonfinite?: boolean;
+  errorIfNonfinite?: boolean | undefined;
 }
 
 function checkParams(owner: string, parameters: readonly Parameter[]): void {

@@ -28,6 +28,7 @@ export const optimizerFactories = Object.freeze({
     new Adagrad(parameters, options),
 } satisfies Record<string, OptimizerFactory>);
 
+/** A name of `optimizerFactories`: `sgd`, `momentum`, `nesterov`, `adam`, `adamw`, `rmsprop`, `adagrad`. */
 export type BuiltinOptimizerName = keyof typeof optimizerFactories;
 
 /** The names in `optimizerFactories`, in a stable order. */
@@ -35,6 +36,7 @@ export const builtinOptimizerNames: readonly BuiltinOptimizerName[] = Object.fre
   Object.keys(optimizerFactories) as BuiltinOptimizerName[],
 );
 
+/** Whether `name` is a key of `optimizerFactories`. */
 export function isBuiltinOptimizerName(name: string): name is BuiltinOptimizerName {
   return Object.hasOwn(optimizerFactories, name);
 }
@@ -73,12 +75,13 @@ export function optimizerFactoryFromModule(module: unknown, source: string): Opt
   return factory as OptimizerFactory;
 }
 
+/** Options of `loadOptimizerFactory`. */
 export interface LoadOptimizerOptions {
   /**
    * Imports a module by specifier. Pass `(s) => import(s)` from your app so the package is
    * resolved from the app's own dependencies; the default resolves from `@nabla/optimizers`.
    */
-  importer?: (specifier: string) => Promise<unknown>;
+  importer?: ((specifier: string) => Promise<unknown>) | undefined;
 }
 
 /**

@@ -2,21 +2,23 @@ import type { FloatArray, OptimizerOptions, Parameter } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkBoolean, checkNonNegative, checkOptions, checkUnitInterval } from './validate.js';
 
+/** Options of `new RMSprop(parameters, options)`. */
 export interface RMSpropOptions extends OptimizerOptions {
   /** Step size α. Default 0.01. */
-  lr?: number;
+  lr?: number | undefined;
   /** Smoothing constant of the squared-gradient average, in [0, 1). Default 0.99. */
-  alpha?: number;
+  alpha?: number | undefined;
   /** ε ≥ 0 added to the denominator. Default 1e-8. */
-  eps?: number;
+  eps?: number | undefined;
   /** L2 penalty λ ≥ 0 added to the gradient. Default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
   /** Momentum factor μ ≥ 0. Default 0. */
-  momentum?: number;
+  momentum?: number | undefined;
   /** Normalise by an estimate of the gradient's variance instead of its second moment. Default false. */
-  centered?: boolean;
+  centered?: boolean | undefined;
 }
 
+/** RMSprop's hyperparameters after validation, as kept in its state dict. */
 export type RMSpropHyperparameters = {
   readonly alpha: number;
   readonly eps: number;

@@ -3,19 +3,21 @@ import { fusedSgdUpdate } from '@nabla/tensor';
 import { BaseOptimizer, type ParameterBuffers } from './base-optimizer.js';
 import { checkBoolean, checkNonNegative, checkOptions } from './validate.js';
 
+/** Options of `new SGD(parameters, options)`. */
 export interface SGDOptions extends OptimizerOptions {
   /** Step size α. Default 0.01, the paper's rate (PyTorch's own default is 0.001). */
-  lr?: number;
+  lr?: number | undefined;
   /** Momentum factor μ ≥ 0. Default 0 (plain gradient descent). */
-  momentum?: number;
+  momentum?: number | undefined;
   /** Dampening τ for momentum, ≥ 0. Default 0. */
-  dampening?: number;
+  dampening?: number | undefined;
   /** L2 penalty λ ≥ 0, added to the gradient. Default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
   /** Nesterov momentum (needs momentum > 0 and dampening 0). Default false. */
-  nesterov?: boolean;
+  nesterov?: boolean | undefined;
 }
 
+/** SGD's hyperparameters after validation, as kept in its state dict. */
 export type SGDHyperparameters = {
   readonly momentum: number;
   readonly dampening: number;

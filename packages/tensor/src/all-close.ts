@@ -1,11 +1,12 @@
 import { shapesEqual } from './shape.js';
 import type { Tensor } from './tensor.js';
 
+/** Tolerances of `allClose`: |a − b| ≤ atol + rtol·|b| element-wise. */
 export interface AllCloseOptions {
   /** Relative tolerance (default 1e-5). */
-  rtol?: number;
+  rtol?: number | undefined;
   /** Absolute tolerance (default 1e-8). */
-  atol?: number;
+  atol?: number | undefined;
 }
 
 /**

@@ -63,22 +63,27 @@ export function full<D extends DType = 'float32'>(
   return new Tensor(dt, data, shape);
 }
 
+/** A tensor of `shape` filled with 0 (float32 unless `dtype` says otherwise). */
 export function zeros<D extends DType = 'float32'>(shape: Shape, dtype?: D): Tensor<D> {
   return full(shape, 0, dtype);
 }
 
+/** A tensor of `shape` filled with 1 (float32 unless `dtype` says otherwise). */
 export function ones<D extends DType = 'float32'>(shape: Shape, dtype?: D): Tensor<D> {
   return full(shape, 1, dtype);
 }
 
+/** A tensor with the shape and dtype of `t`, filled with `value`. */
 export function fullLike<D extends DType>(t: Tensor<D>, value: number): Tensor<D> {
   return full(t.shape, value, t.dtype);
 }
 
+/** A tensor with the shape and dtype of `t`, filled with 0. */
 export function zerosLike<D extends DType>(t: Tensor<D>): Tensor<D> {
   return full(t.shape, 0, t.dtype);
 }
 
+/** A tensor with the shape and dtype of `t`, filled with 1. */
 export function onesLike<D extends DType>(t: Tensor<D>): Tensor<D> {
   return full(t.shape, 1, t.dtype);
 }

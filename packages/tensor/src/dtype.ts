@@ -10,8 +10,11 @@ export interface DataTypeMap {
   int32: Int32Array;
 }
 
+/** The typed array that stores a tensor of dtype `D`. */
 export type TypedArrayFor<D extends DType> = DataTypeMap[D];
+/** The storage of a float tensor. */
 export type FloatArray = Float32Array | Float64Array;
+/** The storage of any tensor. */
 export type AnyTypedArray = Float32Array | Float64Array | Int32Array;
 
 /** Allocates a zero-filled typed array of `dtype` with `length` elements. */
@@ -40,6 +43,7 @@ export function dtypeOf(data: AnyTypedArray): DType {
   );
 }
 
+/** Whether `value` is one of the dtypes: `'float32'`, `'float64'` or `'int32'`. */
 export function isDType(value: unknown): value is DType {
   return value === 'float32' || value === 'float64' || value === 'int32';
 }

@@ -39,7 +39,7 @@ export type {
 } from './io/safetensors.js';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './io/safetensors.js';
 export type { AdamCoefficients, GemmJob } from './kernels/kernels.js';
-export type { Operand } from './ops/binary.js';
+export type { BinaryOp, Operand } from './ops/binary.js';
 export {
   add,
   div,

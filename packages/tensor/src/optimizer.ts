@@ -35,7 +35,7 @@ export interface Optimizer {
 
 /** Options every optimizer factory accepts; implementations may take more. */
 export interface OptimizerOptions {
-  lr?: number;
+  lr?: number | undefined;
 }
 
 /**

@@ -119,8 +119,9 @@ export function permutation(rng: Rng, n: number, out: Int32Array = new Int32Arra
   return out;
 }
 
+/** Options of the random initialisers: the dtype of the result (default float32). */
 export interface RandomOptions<D extends FloatDType> {
-  dtype?: D;
+  dtype?: D | undefined;
 }
 
 /** Uniform samples in [low, high). */

@@ -6,6 +6,7 @@ export class ShapeError extends Error {
   override readonly name = 'ShapeError';
 }
 
+/** A shape as error messages write it: `[64,784]`. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }
@@ -28,12 +29,14 @@ export function validateShape(shape: Shape, op = 'tensor'): number {
   return size;
 }
 
+/** The number of elements of a shape (1 for the scalar shape `[]`). */
 export function sizeOf(shape: Shape): number {
   let size = 1;
   for (const d of shape) size *= d;
   return size;
 }
 
+/** Whether two shapes have the same rank and sizes. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

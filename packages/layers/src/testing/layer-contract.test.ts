@@ -1,6 +1,7 @@
-import type { Parameter, Tensor } from '@nabla/tensor';
-import { createParameter, type createRng } from '@nabla/tensor';
+import type { FloatArray, Parameter, Tensor } from '@nabla/tensor';
+import { createParameter, type createRng, tensor } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
+import { ElementwiseActivation } from '../elementwise-activation.js';
 import type { BackwardOptions, ForwardContext, TensorStateDict } from '../layer.js';
 import { Linear } from '../linear.js';
 import { ContractError, runChecks } from './index.js';
@@ -186,5 +187,89 @@ describe('layerContract catches broken layers', () => {
     expect(() => runChecks(make(IgnoresAccumulate))).toThrow(
       /overwrites parameter gradients.*: backward with accumulate: true did not add/,
     );
+  });
+});
+
+/**
+ * GELU (tanh approximation), written as a user would with the public `ElementwiseActivation`.
+ * `scale` 2 doubles the forward and the backward together: a wrong formula whose gradient
+ * matches it, which only the known values catch.
+ */
+class Gelu extends ElementwiseActivation<'float64'> {
+  readonly name = 'GELU';
+  protected readonly saves = 'input';
+  constructor(private readonly scale = 1) {
+    super();
+  }
+  protected forwardElements(x: FloatArray, y: FloatArray): void {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i] as number;
+      y[i] = this.scale * 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v ** 3)));
+    }
+  }
+  protected backwardElements(x: FloatArray, g: FloatArray, gx: FloatArray): void {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i] as number;
+      const t = Math.tanh(GELU_C * (v + 0.044715 * v ** 3));
+      const dt = (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * v * v);
+      gx[i] = (g[i] as number) * this.scale * (0.5 * (1 + t) + 0.5 * v * dt);
+    }
+  }
+}
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+describe('layerContract: known values', () => {
+  const gelu = (scale: number) =>
+    layerContract({
+      create: () => new Gelu(scale),
+      inputShapes: [
+        [2, 3],
+        [4, 2],
+      ],
+      // Published values of the tanh approximation: GELU(1) ≈ 0.841192, GELU(−1) ≈ −0.158808,
+      // GELU(2) ≈ 1.954598, GELU(0) = 0.
+      values: [
+        {
+          input: tensor([[0, 1, -1, 2]], 'float64'),
+          output: tensor([[0, 0.8411919906, -0.1588080094, 1.9545976941]], 'float64'),
+        },
+      ],
+    });
+
+  it('passes a correct GELU', () => {
+    expect(() => runChecks(gelu(1))).not.toThrow();
+  });
+
+  it('fails a GELU whose forward and backward are both doubled', () => {
+    const checks = gelu(2);
+    // Every other check passes: backward is the right derivative of the wrong forward.
+    for (const c of checks.filter((k) => !k.name.includes('known value'))) {
+      expect(c.run, c.name).not.toThrow();
+    }
+    const oracle = checks.find((k) => k.name.includes('known value'));
+    expect(oracle?.run).toThrow(
+      /known value 0: output element 1 is 1.68238\d*, expected 0.8411919906/,
+    );
+  });
+
+  it('loads the given state before the forward', () => {
+    const checks = layerContract({
+      create: (rng) => new Linear(2, 1, { rng, dtype: 'float64' }),
+      inputShapes: [[1, 2]],
+      values: [
+        {
+          state: { weight: tensor([[2], [3]], 'float64'), bias: tensor([1], 'float64') },
+          input: tensor([[1, 1]], 'float64'),
+          output: tensor([[6]], 'float64'), // 1·2 + 1·3 + 1
+        },
+      ],
+    });
+    expect(() => runChecks(checks)).not.toThrow();
+  });
+
+  it('refuses an empty list of known values', () => {
+    expect(() =>
+      layerContract({ create: () => new Gelu(), inputShapes: [[1, 2]], values: [] }),
+    ).toThrow(/`values` is empty/);
   });
 });

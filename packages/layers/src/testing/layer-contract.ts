@@ -3,6 +3,18 @@ import { createRng, formatShape, normal, shapesEqual } from '@nabla/tensor';
 import { type ContractCheck, ContractError, gradCheck } from '@nabla/tensor/testing';
 import type { ForwardContext, Layer, TensorStateDict } from '../layer.js';
 
+/** One known value of a layer: with these parameters, this input gives this output. */
+export interface LayerValue {
+  /** Parameter values loaded (`loadStateDict`) before the forward; omit for a layer without any. */
+  state?: TensorStateDict | undefined;
+  input: Tensor<'float64'>;
+  /** The expected output, worked out independently (by hand, or with another library). */
+  output: Tensor<'float64'>;
+  /** The forward's context (default: the suite's `context`). */
+  context?: ForwardContext | undefined;
+}
+
+/** What `layerContract` checks a layer with: how to build it, the input shapes, known values and tolerances. */
 export interface LayerContractOptions {
   /**
    * Builds the layer under test with float64 parameters. It is called several times; the same
@@ -15,20 +27,28 @@ export interface LayerContractOptions {
    * Builds an input of `shape` (default: standard normal). Layers with a kink (ReLU) should keep
    * inputs away from it, see `awayFromZero`.
    */
-  input?(rng: Rng, shape: Shape): Tensor<'float64'>;
+  input?: ((rng: Rng, shape: Shape) => Tensor<'float64'>) | undefined;
   /**
    * The context of every forward, built afresh for each call (default `{ training: false }`).
    * Give a stochastic layer a generator with a fixed seed here, so that every forward of the
    * gradient check draws the same mask.
    */
-  context?(): ForwardContext;
+  context?: (() => ForwardContext) | undefined;
   /** The worst relative error the gradient checks accept (default 1e-6). */
-  tolerance?: number;
+  tolerance?: number | undefined;
   /** Finite-difference step (default 1e-5) and relative-error floor (default 1e-4), see gradCheck. */
-  eps?: number;
-  minScale?: number;
+  eps?: number | undefined;
+  minScale?: number | undefined;
   /** Seed of every generator the suite uses (default 1). */
-  seed?: number;
+  seed?: number | undefined;
+  /**
+   * A few known input → output values (a value oracle). The gradient checks only prove that
+   * backward matches forward as written; a wrong formula whose backward matches it (forward and
+   * backward both doubled) passes every other check. Give at least one.
+   */
+  values?: readonly LayerValue[] | undefined;
+  /** Relative tolerance of the known values (default 1e-6, absolute below 1). */
+  valueTolerance?: number | undefined;
 }
 
 /**
@@ -46,7 +66,9 @@ export interface LayerContractOptions {
  *   `loadStateDict()` rejects missing keys, unexpected keys and wrong shapes, naming the key,
  *   and changes nothing when it does;
  * - backward before any forward, and backward with a gradient of the wrong shape, throw errors
- *   naming the layer.
+ *   naming the layer;
+ * - forward matches the known `values`, when given (the only check that catches a
+ *   self-consistent wrong formula).
  *
  * @example
  * for (const check of layerContract({ create: (rng) => new Linear(3, 2, { rng, dtype: 'float64' }), inputShapes: [[1, 3], [4, 3]] }))
@@ -62,9 +84,13 @@ export function layerContract(options: LayerContractOptions): ContractCheck[] {
     eps = 1e-5,
     minScale = 1e-4,
     seed = 1,
+    values,
+    valueTolerance = 1e-6,
   } = options;
   if (inputShapes.length === 0)
     throw new ContractError('layerContract: give at least one input shape');
+  if (values !== undefined && values.length === 0)
+    throw new ContractError('layerContract: `values` is empty; give at least one known value');
   const build = (offset = 0): Layer<'float64'> => create(createRng(seed + offset));
   /** An input for shape k and the random weighting R of the outputs. */
   const fixture = (shape: Shape, k: number): { x: Tensor<'float64'>; r: Tensor<'float64'> } => {
@@ -337,6 +363,31 @@ export function layerContract(options: LayerContractOptions): ContractCheck[] {
       );
     },
   });
+
+  if (values !== undefined) {
+    checks.push({
+      name: `${label}: forward matches ${values.length} known value${values.length === 1 ? '' : 's'}`,
+      run() {
+        values.forEach((v, k) => {
+          const layer = build();
+          if (v.state !== undefined) layer.loadStateDict(v.state);
+          const y = layer.forward(v.input, v.context ?? context());
+          if (!shapesEqual(y.shape, v.output.shape)) {
+            fail(
+              `known value ${k}: output shape ${formatShape(y.shape)}, expected ${formatShape(v.output.shape)}`,
+            );
+          }
+          for (let i = 0; i < y.size; i++) {
+            const a = y.data[i] as number;
+            const b = v.output.data[i] as number;
+            if (!(Math.abs(a - b) <= valueTolerance * Math.max(1, Math.abs(b)))) {
+              fail(`known value ${k}: output element ${i} is ${a}, expected ${b}`);
+            }
+          }
+        });
+      },
+    });
+  }
 
   return checks;
 }

@@ -2,6 +2,6 @@
 // offering everything a suite's user needs.
 export type { ContractCheck } from '@nabla/tensor/testing';
 export { ContractError, runChecks } from '@nabla/tensor/testing';
-export type { LossContractOptions } from './loss-contract.js';
+export type { LossContractOptions, LossValue } from './loss-contract.js';
 export { lossContract } from './loss-contract.js';
 export { randomLabels, randomProbabilities } from './targets.js';

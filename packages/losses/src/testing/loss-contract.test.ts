@@ -1,5 +1,5 @@
 import type { FloatDType, Tensor } from '@nabla/tensor';
-import { normal } from '@nabla/tensor';
+import { normal, tensor, zerosLike } from '@nabla/tensor';
 import { describe, expect, it } from 'vitest';
 import type { LossOutput } from '../loss.js';
 import { MeanSquaredError, mse } from '../mse.js';
@@ -90,4 +90,95 @@ describe('lossContract catches broken losses', () => {
       expect(c.run).toThrow(message);
     });
   }
+});
+
+/**
+ * Huber with δ = 1, correct when `reduce` is 'mean'. With 'sum' the loss and its gradient are
+ * both summed instead of averaged: self-consistent, so only the known values catch it.
+ */
+function huber(reduce: 'mean' | 'sum', checks = true) {
+  return {
+    name: 'huber',
+    compute<D extends FloatDType>(x: Tensor<D>, t: Target): LossOutput<D> {
+      if (checks) {
+        if (x.dtype !== 'float32' && x.dtype !== 'float64')
+          throw new TypeError(`huber: ${x.dtype}`);
+        if (!x.data.every(Number.isFinite)) throw new RangeError('huber: non-finite input');
+        if (x.shape.join() !== t.shape.join()) throw new RangeError('huber: shape mismatch');
+      }
+      const grad = zerosLike(x);
+      const scale = reduce === 'mean' ? 1 / x.size : 1;
+      let total = 0;
+      for (let i = 0; i < x.size; i++) {
+        const d = (x.data[i] as number) - (t.data[i] as number);
+        const a = Math.abs(d);
+        total += a <= 1 ? 0.5 * d * d : a - 0.5;
+        grad.data[i] = (a <= 1 ? d : Math.sign(d)) * scale;
+      }
+      return { loss: total * scale, grad };
+    },
+  };
+}
+
+describe('lossContract: known values and bad input', () => {
+  const withValues = (create: () => ReturnType<typeof huber>) =>
+    lossContract({
+      create,
+      inputShapes: [
+        [2, 3],
+        [4, 2],
+      ],
+      target: (rng, shape) => normal(rng, shape, 0, 1, { dtype: 'float64' }),
+      // d = [0.5, −3]: ½·0.25 = 0.125 and 3 − ½ = 2.5, mean 1.3125; gradient [0.5, −1]/2.
+      values: [
+        {
+          input: tensor([[1, -1]], 'float64'),
+          target: tensor([[0.5, 2]], 'float64'),
+          loss: 1.3125,
+          grad: tensor([[0.25, -0.5]], 'float64'),
+        },
+      ],
+    });
+
+  it('passes the correct Huber loss', () => {
+    expect(() => runChecks(withValues(() => huber('mean')))).not.toThrow();
+  });
+
+  it('fails a Huber loss summed instead of averaged (loss and gradient both)', () => {
+    const checks = withValues(() => huber('sum'));
+    // Every other check passes: the gradient is the right one for the wrong loss.
+    for (const c of checks.filter((k) => !k.name.includes('known value'))) {
+      expect(c.run, c.name).not.toThrow();
+    }
+    const oracle = checks.find((k) => k.name.includes('known value'));
+    expect(oracle?.run).toThrow(/known value 0: loss 2.625, expected 1.3125/);
+  });
+
+  it('fails a loss with no NaN, dtype or shape checks', () => {
+    const c = withValues(() => huber('mean', false)).find((k) => k.name.includes('rejects'));
+    expect(c?.run).toThrow(/an input holding NaN was accepted/);
+  });
+
+  it('fails a loss whose error does not name it', () => {
+    const anonymous = {
+      name: 'huber',
+      compute<D extends FloatDType>(x: Tensor<D>, t: Target): LossOutput<D> {
+        if (!x.data.every(Number.isFinite)) throw new RangeError('bad input');
+        return huber('mean').compute(x, t);
+      },
+    };
+    const c = withValues(() => anonymous).find((k) => k.name.includes('rejects'));
+    expect(c?.run).toThrow(/does not name the loss "huber": bad input/);
+  });
+
+  it('refuses an empty list of known values', () => {
+    expect(() =>
+      lossContract({
+        create: () => huber('mean'),
+        inputShapes: [[2, 2]],
+        target: (rng, shape) => normal(rng, shape),
+        values: [],
+      }),
+    ).toThrow(/`values` is empty/);
+  });
 });

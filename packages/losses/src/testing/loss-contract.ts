@@ -3,6 +3,18 @@ import { createRng, formatShape, normal, shapesEqual } from '@nabla/tensor';
 import { type ContractCheck, ContractError, gradCheck } from '@nabla/tensor/testing';
 import type { Loss, LossOutput } from '../loss.js';
 
+/** One known value of a loss: for this input and target, this loss (and gradient). */
+export interface LossValue<T> {
+  /** The input (float64), e.g. `tensor([[0, 1]], 'float64')`. */
+  input: Tensor<'float64'>;
+  target: T;
+  /** The expected loss, worked out independently (by hand, or with another library). */
+  loss: number;
+  /** The expected gradient, if known. */
+  grad?: Tensor<'float64'> | undefined;
+}
+
+/** What `lossContract` checks a loss with: how to build it, the input shapes, targets, known values and tolerances. */
 export interface LossContractOptions<T> {
   /** Builds the loss under test (called several times). */
   create(): Loss<T>;
@@ -11,14 +23,22 @@ export interface LossContractOptions<T> {
   /** Builds a valid target for an input of `shape`. */
   target(rng: Rng, shape: Shape): T;
   /** Builds a float64 input of `shape` (default: normal with standard deviation 2). */
-  input?(rng: Rng, shape: Shape): Tensor<'float64'>;
+  input?: ((rng: Rng, shape: Shape) => Tensor<'float64'>) | undefined;
   /** The worst relative error the gradient check accepts (default 1e-6). */
-  tolerance?: number;
+  tolerance?: number | undefined;
   /** Finite-difference step (default 1e-5) and relative-error floor (default 1e-4), see gradCheck. */
-  eps?: number;
-  minScale?: number;
+  eps?: number | undefined;
+  minScale?: number | undefined;
   /** Seed of every generator the suite uses (default 1). */
-  seed?: number;
+  seed?: number | undefined;
+  /**
+   * A few known input → loss values (a value oracle). The gradient check only proves that the
+   * gradient matches the loss as written; a wrong formula whose gradient matches it (a sum
+   * instead of a mean, a factor of 2 in both) passes every other check. Give at least one.
+   */
+  values?: readonly LossValue<T>[] | undefined;
+  /** Relative tolerance of the known values (default 1e-6, absolute below 1). */
+  valueTolerance?: number | undefined;
 }
 
 /**
@@ -29,7 +49,12 @@ export interface LossContractOptions<T> {
  * - the loss is a finite number, the gradient has the input's shape and dtype and does not share
  *   its memory, and the same call gives the same result twice;
  * - the input and the target are unchanged afterwards;
- * - it computes in float32 as well, close to the float64 result.
+ * - it computes in float32 as well, close to the float64 result;
+ * - it matches the known `values`, when given (the only check that catches a self-consistent
+ *   wrong formula);
+ * - it rejects bad input with an error naming the loss, rather than returning NaN: a NaN or an
+ *   infinite input element, an int32 input, and an input whose batch size differs from the
+ *   target's.
  *
  * @example
  * for (const check of lossContract({ create: () => new MeanSquaredError(), inputShapes: [[2, 3]], target: (rng, s) => normal(rng, s) }))
@@ -45,9 +70,13 @@ export function lossContract<T>(options: LossContractOptions<T>): ContractCheck[
     eps = 1e-5,
     minScale = 1e-4,
     seed = 1,
+    values,
+    valueTolerance = 1e-6,
   } = options;
   if (inputShapes.length === 0)
     throw new ContractError('lossContract: give at least one input shape');
+  if (values !== undefined && values.length === 0)
+    throw new ContractError('lossContract: `values` is empty; give at least one known value');
   const fixture = (shape: Shape, k: number): { x: Tensor<'float64'>; t: T } => {
     const rng = createRng(seed * 7919 + k);
     return { x: makeInput(rng, shape), t: makeTarget(rng, shape) };
@@ -134,7 +163,68 @@ export function lossContract<T>(options: LossContractOptions<T>): ContractCheck[
     },
   });
 
+  if (values !== undefined) {
+    checks.push({
+      name: `${label}: matches ${values.length} known value${values.length === 1 ? '' : 's'}`,
+      run() {
+        values.forEach((v, k) => {
+          const out = create().compute(v.input, v.target);
+          if (!close(out.loss, v.loss, valueTolerance)) {
+            fail(`known value ${k}: loss ${out.loss}, expected ${v.loss}`);
+          }
+          if (v.grad !== undefined) {
+            checkGradShape(out.grad, v.grad);
+            for (let i = 0; i < v.grad.size; i++) {
+              const a = out.grad.data[i] as number;
+              const b = v.grad.data[i] as number;
+              if (!close(a, b, valueTolerance))
+                fail(`known value ${k}: gradient element ${i} is ${a}, expected ${b}`);
+            }
+          }
+        });
+      },
+    });
+  }
+
+  checks.push({
+    name: `${label}: rejects NaN, infinite, int32 and wrongly shaped input, naming the loss`,
+    run() {
+      const shape = inputShapes[0] as Shape;
+      const { x, t } = fixture(shape, 0);
+      const rejects = (what: string, input: Tensor, target: T): void => {
+        let result: LossOutput<FloatDType> | undefined;
+        try {
+          result = create().compute(input as Tensor<'float64'>, target);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          if (!message.includes(label))
+            fail(`the error for ${what} does not name the loss "${label}": ${message}`);
+          return;
+        }
+        fail(`${what} was accepted (loss ${result.loss}) instead of throwing`);
+      };
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const input = x.clone();
+        input.data[input.size - 1] = bad;
+        rejects(`an input holding ${bad}`, input, t);
+      }
+      rejects('an int32 input', x.astype('int32'), t);
+      const [rows = 1, ...rest] = shape;
+      const taller = makeInput(createRng(seed), [rows + 1, ...rest]);
+      rejects(
+        `an input of shape ${formatShape(taller.shape)} for a target made for ${formatShape(shape)}`,
+        taller,
+        t,
+      );
+    },
+  });
+
   return checks;
+}
+
+/** |a − b| ≤ tolerance · max(1, |b|). */
+function close(a: number, b: number, tolerance: number): boolean {
+  return Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(b));
 }
 
 function fail(message: string): never {

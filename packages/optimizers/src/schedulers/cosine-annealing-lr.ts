@@ -2,13 +2,15 @@ import type { Optimizer } from '@nabla/tensor';
 import { checkInteger, checkNonNegative } from '../validate.js';
 import { EpochLrScheduler, type EpochSchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
+/** Options of `new CosineAnnealingLR(optimizer, options)`. */
 export interface CosineAnnealingLROptions extends EpochSchedulerOptions {
   /** Epochs from the base rate down to `etaMin` (an integer ≥ 1). */
   tMax: number;
   /** The lowest rate, ≥ 0. Default 0. */
-  etaMin?: number;
+  etaMin?: number | undefined;
 }
 
+/** The validated settings of a `CosineAnnealingLR`, as kept in its state dict. */
 export type CosineAnnealingLRSettings = { readonly tMax: number; readonly etaMin: number };
 
 function parse(owner: string, raw: Readonly<Record<string, unknown>>): CosineAnnealingLRSettings {

@@ -2,11 +2,13 @@ import type { Optimizer } from '@nabla/tensor';
 import { checkNonNegative } from '../validate.js';
 import { EpochLrScheduler, type EpochSchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
+/** Options of `new ExponentialLR(optimizer, options)`. */
 export interface ExponentialLROptions extends EpochSchedulerOptions {
   /** Factor applied every epoch, ≥ 0. */
   gamma: number;
 }
 
+/** The validated settings of an `ExponentialLR`, as kept in its state dict. */
 export type ExponentialLRSettings = { readonly gamma: number };
 
 function parse(owner: string, raw: Readonly<Record<string, unknown>>): ExponentialLRSettings {

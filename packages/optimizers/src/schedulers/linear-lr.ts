@@ -2,15 +2,17 @@ import type { Optimizer } from '@nabla/tensor';
 import { checkInRange, checkInteger } from '../validate.js';
 import { EpochLrScheduler, type EpochSchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
+/** Options of `new LinearLR(optimizer, options)`. */
 export interface LinearLROptions extends EpochSchedulerOptions {
   /** Factor at epoch 0, in (0, 1]. Default 1/3. */
-  startFactor?: number;
+  startFactor?: number | undefined;
   /** Factor from `totalIters` on, in [0, 1]. Default 1. */
-  endFactor?: number;
+  endFactor?: number | undefined;
   /** Epochs over which the factor moves linearly (an integer ≥ 1). Default 5. */
-  totalIters?: number;
+  totalIters?: number | undefined;
 }
 
+/** The validated settings of a `LinearLR`, as kept in its state dict. */
 export type LinearLRSettings = {
   readonly startFactor: number;
   readonly endFactor: number;

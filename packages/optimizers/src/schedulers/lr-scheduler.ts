@@ -25,7 +25,7 @@ export type SchedulerSettings = Readonly<Record<string, number | string>>;
 /** Options every epoch-based scheduler accepts. */
 export interface EpochSchedulerOptions {
   /** The rate at epoch 0 before any factor (default: `optimizer.lr` when the scheduler is made). */
-  baseLr?: number;
+  baseLr?: number | undefined;
 }
 
 /**

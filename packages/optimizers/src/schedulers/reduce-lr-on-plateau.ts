@@ -8,25 +8,27 @@ import {
 } from '../validate.js';
 import type { LrScheduler } from './lr-scheduler.js';
 
+/** Options of `new ReduceLROnPlateau(optimizer, options)`. */
 export interface ReduceLROnPlateauOptions {
   /** `min`: the metric should fall (a loss); `max`: it should rise (an accuracy). Default `min`. */
-  mode?: 'min' | 'max';
+  mode?: 'min' | 'max' | undefined;
   /** Factor the rate is multiplied by on a plateau, in [0, 1). Default 0.1. */
-  factor?: number;
+  factor?: number | undefined;
   /** Epochs without improvement tolerated before reducing (an integer ≥ 0). Default 10. */
-  patience?: number;
+  patience?: number | undefined;
   /** How much better counts as better, ≥ 0. Default 1e-4. */
-  threshold?: number;
+  threshold?: number | undefined;
   /** `rel`: better by a fraction `threshold` of the best; `abs`: by `threshold` itself. Default `rel`. */
-  thresholdMode?: 'rel' | 'abs';
+  thresholdMode?: 'rel' | 'abs' | undefined;
   /** Epochs to wait after a reduction before counting again (an integer ≥ 0). Default 0. */
-  cooldown?: number;
+  cooldown?: number | undefined;
   /** The rate never goes below this, ≥ 0. Default 0. */
-  minLr?: number;
+  minLr?: number | undefined;
   /** A reduction smaller than this is skipped, ≥ 0. Default 1e-8. */
-  eps?: number;
+  eps?: number | undefined;
 }
 
+/** The validated settings of a `ReduceLROnPlateau`, as kept in its state dict. */
 export type ReduceLROnPlateauSettings = {
   readonly mode: 'min' | 'max';
   readonly factor: number;

@@ -5,6 +5,7 @@ import { EpochLrScheduler, type LrScheduler, type SchedulerSettings } from './lr
 /** Builds one phase of a `SequentialLR` over the optimizer it is given. */
 export type SchedulerFactory = (optimizer: Optimizer) => EpochLrScheduler<SchedulerSettings>;
 
+/** Options of `new SequentialLR(optimizer, options)`: one scheduler factory per phase and the epochs at which the next phase starts. */
 export interface SequentialLROptions {
   /** One factory per phase, e.g. `(o) => new LinearLR(o, { startFactor: 0.1, totalIters: 5 })`. */
   schedulers: readonly SchedulerFactory[];

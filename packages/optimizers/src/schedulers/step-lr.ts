@@ -2,13 +2,15 @@ import type { Optimizer } from '@nabla/tensor';
 import { checkInteger, checkNonNegative } from '../validate.js';
 import { EpochLrScheduler, type EpochSchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
+/** Options of `new StepLR(optimizer, options)`. */
 export interface StepLROptions extends EpochSchedulerOptions {
   /** Epochs between two decays (an integer ≥ 1). */
   stepSize: number;
   /** Factor applied every `stepSize` epochs, ≥ 0. Default 0.1. */
-  gamma?: number;
+  gamma?: number | undefined;
 }
 
+/** The validated settings of a `StepLR`, as kept in its state dict. */
 export type StepLRSettings = { readonly stepSize: number; readonly gamma: number };
 
 function parse(owner: string, raw: Readonly<Record<string, unknown>>): StepLRSettings {

@@ -17,15 +17,16 @@ import { type ContractCheck, ContractError } from '@nabla/tensor/testing';
  */
 export type ConformanceCheck = ContractCheck;
 
+/** Options of `optimizerConformance`: the optimizer options and the length of the runs. */
 export interface OptimizerConformanceOptions {
   /** Options passed to the factory for the runs (default: none, the optimizer's own defaults). */
-  options?: OptimizerOptions;
+  options?: OptimizerOptions | undefined;
   /** Steps in a full run (default 100). */
-  steps?: number;
+  steps?: number | undefined;
   /** Where the resume check stops, saves and reloads (default 50). */
-  resumeAt?: number;
+  resumeAt?: number | undefined;
   /** Seed of the fixture's values and gradients (default 7). */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 interface ParameterSpec {

@@ -46,14 +46,15 @@ export interface SafetensorsContents {
   metadata: Record<string, string>;
 }
 
+/** Options of `decodeSafetensors`. */
 export interface DecodeSafetensorsOptions {
   /** The largest header accepted, in bytes (default 100 MiB, as the reference implementation). */
-  maxHeaderBytes?: number;
+  maxHeaderBytes?: number | undefined;
   /**
    * The most tensors accepted (default 1,048,576): a header of millions of empty tensors is
    * refused before any is built, so the work stays proportional to this cap.
    */
-  maxTensors?: number;
+  maxTensors?: number | undefined;
 }
 
 const METADATA_KEY = '__metadata__';

@@ -86,7 +86,9 @@ function op(name: string, fn: Fn): BinaryOp {
  * Comparisons return 1/0 in the operands' dtype, so a mask can be multiplied directly.
  */
 export const add = op('add', (x, y) => x + y);
+/** a − b, element-wise with broadcasting (see `add`). */
 export const sub = op('sub', (x, y) => x - y);
+/** a · b, element-wise with broadcasting (see `add`). */
 export const mul = op('mul', (x, y) => x * y);
 const floatDiv = op('div', (x, y) => x / y);
 const intDiv = op('div', (x, y) => {
@@ -100,12 +102,21 @@ export const div: BinaryOp = ((a: Operand<DType>, b: Operand<DType>, out?: Tenso
     (typeof b !== 'number' && b.dtype === 'int32');
   return (isInt ? intDiv : floatDiv)(a as Tensor, b as Tensor, out);
 }) as BinaryOp;
+/** a raised to the power b, element-wise with broadcasting. */
 export const pow = op('pow', (x, y) => x ** y);
+/** The larger of a and b, element-wise with broadcasting (NaN wins). */
 export const maximum = op('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y));
+/** The smaller of a and b, element-wise with broadcasting (NaN wins). */
 export const minimum = op('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y));
+/** 1 where a = b, else 0, in the operands' dtype. */
 export const equal = op('equal', (x, y) => (x === y ? 1 : 0));
+/** 1 where a ≠ b, else 0, in the operands' dtype. */
 export const notEqual = op('notEqual', (x, y) => (x !== y ? 1 : 0));
+/** 1 where a > b, else 0, in the operands' dtype. */
 export const greater = op('greater', (x, y) => (x > y ? 1 : 0));
+/** 1 where a ≥ b, else 0, in the operands' dtype. */
 export const greaterEqual = op('greaterEqual', (x, y) => (x >= y ? 1 : 0));
+/** 1 where a < b, else 0, in the operands' dtype. */
 export const less = op('less', (x, y) => (x < y ? 1 : 0));
+/** 1 where a ≤ b, else 0, in the operands' dtype. */
 export const lessEqual = op('lessEqual', (x, y) => (x <= y ? 1 : 0));

@@ -4,15 +4,16 @@ import { getEngine } from '../engine/registry.js';
 import { formatShape, ShapeError } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
+/** Options of `matmul`: transpose flags, an `out` tensor and accumulation into it. */
 export interface MatmulOptions<D extends FloatDType> {
   /** Use Aᵀ instead of A (A is stored k×m). */
-  transA?: boolean;
+  transA?: boolean | undefined;
   /** Use Bᵀ instead of B (B is stored n×k). */
-  transB?: boolean;
+  transB?: boolean | undefined;
   /** Write the result here (shape [m, n], same dtype) instead of allocating. Must not alias a or b. */
-  out?: Tensor<D>;
+  out?: Tensor<D> | undefined;
   /** Add the product to `out` instead of overwriting it (needs `out`). */
-  accumulate?: boolean;
+  accumulate?: boolean | undefined;
 }
 
 /**

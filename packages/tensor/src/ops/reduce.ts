@@ -3,13 +3,14 @@ import { formatShape, normalizeAxis, ShapeError } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { prepareOut } from './broadcast.js';
 
+/** Options of the reductions (`sum`, `mean`, `max`, `min`, `argmax`): the axis, whether to keep it with size 1, and an `out` tensor. */
 export interface ReduceOptions<D extends DType> {
   /** The axis to reduce (negative counts from the end); all elements when omitted. */
-  axis?: number;
+  axis?: number | undefined;
   /** Keep the reduced axis with length 1. */
-  keepdims?: boolean;
+  keepdims?: boolean | undefined;
   /** Write the result here instead of allocating. */
-  out?: Tensor<D>;
+  out?: Tensor<D> | undefined;
 }
 
 interface Plan {

@@ -3,11 +3,12 @@ import { normalizeAxis, ShapeError } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { prepareOut } from './broadcast.js';
 
+/** Options of `softmax` and `logSoftmax`: the axis (default the last) and an `out` tensor. */
 export interface SoftmaxOptions<D extends FloatDType> {
   /** The axis to normalise over (negative counts from the end). Default -1, the last axis. */
-  axis?: number;
+  axis?: number | undefined;
   /** Write the result here instead of allocating (same shape and dtype; may be `x` itself). */
-  out?: Tensor<D>;
+  out?: Tensor<D> | undefined;
 }
 
 /**

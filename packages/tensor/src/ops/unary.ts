@@ -24,8 +24,10 @@ function floatOnly(op: string, a: Tensor): void {
 /** Element-wise unary ops; `out` (optional, may be `a` itself) receives the result. */
 export const neg = <D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> =>
   unary('neg', (x) => -x, a, out);
+/** |a|, element-wise. */
 export const abs = <D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> =>
   unary('abs', Math.abs, a, out);
+/** eᵃ, element-wise (float tensors only). */
 export const exp = <D extends FloatDType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> => {
   floatOnly('exp', a);
   return unary('exp', Math.exp, a, out);
@@ -35,6 +37,7 @@ export const log = <D extends FloatDType>(a: Tensor<D>, out?: Tensor<D>): Tensor
   floatOnly('log', a);
   return unary('log', Math.log, a, out);
 };
+/** √a, element-wise (float tensors only; NaN for negative elements). */
 export const sqrt = <D extends FloatDType>(a: Tensor<D>, out?: Tensor<D>): Tensor<D> => {
   floatOnly('sqrt', a);
   return unary('sqrt', Math.sqrt, a, out);

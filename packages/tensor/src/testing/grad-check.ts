@@ -1,16 +1,18 @@
 import { formatShape, ShapeError } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
+/** Options of `gradCheck`: the finite-difference step and the floor of the relative error. */
 export interface GradCheckOptions {
   /** Finite-difference step (central differences). Default 1e-6. */
-  eps?: number;
+  eps?: number | undefined;
   /**
    * Floor of the relative error's denominator, so that gradients that are (nearly) zero are
    * compared absolutely: relError = |a − n| / max(|a|, |n|, minScale). Default 1e-4.
    */
-  minScale?: number;
+  minScale?: number | undefined;
 }
 
+/** What `gradCheck` found: the worst relative error, where, and the two values there. */
 export interface GradCheckResult {
   /** The worst relative error over all elements. */
   maxRelError: number;
