@@ -14,19 +14,21 @@ export interface DigitSource {
   /**
    * 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA. Default: `data.length / (width · height)`.
    */
-  readonly channels?: number;
+  readonly channels?: number | undefined;
 }
 
+/** Options of `prepareDigit`. */
 export interface PrepareDigitOptions {
   /** The value of full intensity in `data` (255 for 8-bit pixels, 65535 for 16-bit, 1 for floats). Default 255. */
-  readonly maxValue?: number;
+  readonly maxValue?: number | undefined;
   /**
    * Fraction of the contrast between background and ink below which a pixel counts as background
    * (removes paper texture, JPEG noise, a faint grid). Default 0.15.
    */
-  readonly threshold?: number;
+  readonly threshold?: number | undefined;
 }
 
+/** What `prepareDigit` returns: the 28 × 28 input and how the picture was read. */
 export interface PreparedDigit {
   /** 28 × 28 = 784 values in [0, 1], row-major: 0 background, 1 ink (MNIST's polarity). */
   readonly pixels: Float32Array;

@@ -19,11 +19,12 @@ export class CheckpointLayoutError extends Error {
   override readonly name = 'CheckpointLayoutError';
 }
 
+/** Options of `encodeCheckpoint`. */
 export interface EncodeCheckpointOptions {
   /** The layout to write the weights in (default `nabla`); recorded in `__metadata__.layout`. */
-  layout?: WeightLayout;
+  layout?: WeightLayout | undefined;
   /** Further `__metadata__` strings (`layout` is set by `layout`). */
-  metadata?: Readonly<Record<string, string>>;
+  metadata?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -47,6 +48,7 @@ export function encodeCheckpoint<D extends FloatDType>(
   return encodeSafetensors(state, { ...options.metadata, [LAYOUT_METADATA_KEY]: layout });
 }
 
+/** Options of `loadCheckpoint`. */
 export interface LoadCheckpointOptions {
   /**
    * The layout of the file's weights. Required when the file does not record one (a file written
@@ -54,9 +56,9 @@ export interface LoadCheckpointOptions {
    * Linear would otherwise load transposed weights without any shape error. If the file records
    * a layout, this must agree with it.
    */
-  layout?: WeightLayout;
+  layout?: WeightLayout | undefined;
   /** Names the file in error messages (default `checkpoint`). */
-  source?: string;
+  source?: string | undefined;
 }
 
 /**

@@ -34,6 +34,7 @@ export const ONNX_OPSET = 17;
 /** The ONNX IR version that goes with `ONNX_OPSET`. */
 export const ONNX_IR_VERSION = 8;
 
+/** Options of `exportOnnx`. */
 export interface OnnxExportOptions {
   /**
    * The shape of ONE sample, without the batch axis: `[784]` for the MNIST MLP, `[1, 28, 28]`
@@ -41,15 +42,15 @@ export interface OnnxExportOptions {
    */
   inputShape: readonly number[];
   /** Name of the graph's input (default `input`). */
-  inputName?: string;
+  inputName?: string | undefined;
   /** Name of the graph's output (default `output`). */
-  outputName?: string;
+  outputName?: string | undefined;
   /** Name of the graph (default `nabla`). */
-  graphName?: string;
+  graphName?: string | undefined;
   /** Written into the model's `doc_string`. */
-  docString?: string;
+  docString?: string | undefined;
   /** Written into the model's `metadata_props`. */
-  metadata?: Readonly<Record<string, string>>;
+  metadata?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A layer flattened out of nested `Sequential`s, with its path for error messages. */
