@@ -101,7 +101,7 @@ function inspect(bytes: Uint8Array, source: string): Header {
 }
 
 /** Grey levels 0…1 of a decoded PNG, alpha composited over black. */
-function greyLevels(
+export function greyLevels(
   bytes: Uint8Array,
   source: string,
 ): { grey: Float32Array; width: number; height: number } {
