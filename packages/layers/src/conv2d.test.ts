@@ -67,33 +67,134 @@ describe('Conv2d: hand-computed examples', () => {
     it(`forward, ∇W, ∇b and ∇x of a 2×2 kernel over a 3×3 image (${dtype})`, () => {
       const conv = new Conv2d(1, 1, 2, { rng: createRng(0), dtype });
       conv.loadStateDict({
-        weight: tensor([[[[1, 2], [3, 4]]]], dtype),
+        weight: tensor(
+          [
+            [
+              [
+                [1, 2],
+                [3, 4],
+              ],
+            ],
+          ],
+          dtype,
+        ),
         bias: tensor([0.5], dtype),
       });
-      const x = tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]], dtype);
-      expect(conv.forward(x, evalCtx).toArray()).toEqual([[[[37.5, 47.5], [67.5, 77.5]]]]);
-      const gx = conv.backward(tensor([[[[1, 0], [0, 2]]]], dtype));
-      expect(conv.weight.grad.toArray()).toEqual([[[[11, 14], [20, 23]]]]);
+      const x = tensor(
+        [
+          [
+            [
+              [1, 2, 3],
+              [4, 5, 6],
+              [7, 8, 9],
+            ],
+          ],
+        ],
+        dtype,
+      );
+      expect(conv.forward(x, evalCtx).toArray()).toEqual([
+        [
+          [
+            [37.5, 47.5],
+            [67.5, 77.5],
+          ],
+        ],
+      ]);
+      const gx = conv.backward(
+        tensor(
+          [
+            [
+              [
+                [1, 0],
+                [0, 2],
+              ],
+            ],
+          ],
+          dtype,
+        ),
+      );
+      expect(conv.weight.grad.toArray()).toEqual([
+        [
+          [
+            [11, 14],
+            [20, 23],
+          ],
+        ],
+      ]);
       expect(conv.bias?.grad.toArray()).toEqual([3]);
-      expect(gx.toArray()).toEqual([[[[1, 2, 0], [3, 6, 4], [0, 6, 8]]]]);
+      expect(gx.toArray()).toEqual([
+        [
+          [
+            [1, 2, 0],
+            [3, 6, 4],
+            [0, 6, 8],
+          ],
+        ],
+      ]);
     });
   }
 
   it('padding 1 and stride 2 with a 2×2 kernel of ones: each window holds one input pixel', () => {
     // Padded input [[0,0,0,0],[0,1,2,0],[0,3,4,0],[0,0,0,0]]; windows at rows/cols {0,2}.
     const conv = new Conv2d(1, 1, 2, { rng: createRng(0), stride: 2, padding: 1, bias: false });
-    conv.loadStateDict({ weight: tensor([[[[1, 1], [1, 1]]]]) });
-    const x = tensor([[[[1, 2], [3, 4]]]]);
-    expect(conv.forward(x, evalCtx).toArray()).toEqual([[[[1, 2], [3, 4]]]]);
+    conv.loadStateDict({
+      weight: tensor([
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+      ]),
+    });
+    const x = tensor([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
+    expect(conv.forward(x, evalCtx).toArray()).toEqual([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
     // Each output's gradient goes back to its single real pixel.
-    expect(conv.backward(tensor([[[[5, 6], [7, 8]]]])).toArray()).toEqual([[[[5, 6], [7, 8]]]]);
+    expect(
+      conv
+        .backward(
+          tensor([
+            [
+              [
+                [5, 6],
+                [7, 8],
+              ],
+            ],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([
+      [
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ],
+    ]);
   });
 
   it('two input channels are summed, two output channels are separate', () => {
     // 1×1 kernels: out0 = x0 + x1, out1 = 2·x0 − x1, biases 0 and 10.
     const conv = new Conv2d(2, 2, 1, { rng: createRng(0) });
     conv.loadStateDict({
-      weight: tensor([[[[1]], [[1]]], [[[2]], [[-1]]]]),
+      weight: tensor([
+        [[[1]], [[1]]],
+        [[[2]], [[-1]]],
+      ]),
       bias: tensor([0, 10]),
     });
     const x = tensor([[[[1, 2]], [[3, 4]]]]);

@@ -104,7 +104,10 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
         `${this.name}: options.rng must be a seeded generator (createRng(seed) from @nabla/tensor)`,
       );
     }
-    if ((init !== 'he' && init !== 'glorot') || (distribution !== 'normal' && distribution !== 'uniform')) {
+    if (
+      (init !== 'he' && init !== 'glorot') ||
+      (distribution !== 'normal' && distribution !== 'uniform')
+    ) {
       throw new RangeError(
         `${this.name}: unknown init ${JSON.stringify(init)} / distribution ${JSON.stringify(distribution)}; expected init 'he' | 'glorot' and distribution 'normal' | 'uniform'`,
       );
@@ -222,7 +225,13 @@ function batchToBlocks(g: FloatArray, rows: FloatArray, n: number, f: number, pl
 }
 
 /** y[b, k, :] += bias[k]. */
-function addChannelBias(y: FloatArray, bias: FloatArray, n: number, f: number, plane: number): void {
+function addChannelBias(
+  y: FloatArray,
+  bias: FloatArray,
+  n: number,
+  f: number,
+  plane: number,
+): void {
   for (let b = 0; b < n; b++) {
     for (let k = 0; k < f; k++) {
       const v = bias[k] as number;
@@ -233,7 +242,13 @@ function addChannelBias(y: FloatArray, bias: FloatArray, n: number, f: number, p
 }
 
 /** out[k] = Σ_j rows[k, j] (or +=, when accumulating). */
-function rowSums(rows: FloatArray, out: FloatArray, f: number, len: number, accumulate: boolean): void {
+function rowSums(
+  rows: FloatArray,
+  out: FloatArray,
+  f: number,
+  len: number,
+  accumulate: boolean,
+): void {
   for (let k = 0; k < f; k++) {
     let s = 0;
     const start = k * len;

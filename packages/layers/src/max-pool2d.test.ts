@@ -17,7 +17,13 @@ function distinct(rng: Rng, shape: Shape): Tensor<'float64'> {
 
 describe('MaxPool2d: contract', () => {
   const configs: { create: () => MaxPool2d<'float64'>; inputShapes: Shape[] }[] = [
-    { create: () => new MaxPool2d(2), inputShapes: [[1, 1, 4, 4], [2, 3, 5, 6]] },
+    {
+      create: () => new MaxPool2d(2),
+      inputShapes: [
+        [1, 1, 4, 4],
+        [2, 3, 5, 6],
+      ],
+    },
     { create: () => new MaxPool2d(3, { stride: 2, padding: 1 }), inputShapes: [[2, 2, 5, 7]] },
     { create: () => new MaxPool2d([2, 3], { stride: [1, 2] }), inputShapes: [[1, 2, 4, 7]] },
   ];
@@ -41,9 +47,29 @@ describe('MaxPool2d: hand-computed examples', () => {
         ],
       ],
     ]);
-    expect(pool.forward(x, evalCtx).toArray()).toEqual([[[[4, 5], [7, 1]]]]);
+    expect(pool.forward(x, evalCtx).toArray()).toEqual([
+      [
+        [
+          [4, 5],
+          [7, 1],
+        ],
+      ],
+    ]);
     // Window 3 has 7 twice (first at row 2, col 0); window 4 is all 1s (first at row 2, col 2).
-    expect(pool.backward(tensor([[[[1, 2], [3, 4]]]])).toArray()).toEqual([
+    expect(
+      pool
+        .backward(
+          tensor([
+            [
+              [
+                [1, 2],
+                [3, 4],
+              ],
+            ],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([
       [
         [
           [0, 0, 0, 0],
@@ -57,21 +83,62 @@ describe('MaxPool2d: hand-computed examples', () => {
 
   it('overlapping windows (stride 1) sum their gradients at a shared arg-max', () => {
     const pool = new MaxPool2d(2, { stride: 1 });
-    const x = tensor([[[[1, 5, 2], [3, 0, 4]]]]);
+    const x = tensor([
+      [
+        [
+          [1, 5, 2],
+          [3, 0, 4],
+        ],
+      ],
+    ]);
     expect(pool.forward(x, evalCtx).toArray()).toEqual([[[[5, 5]]]]);
-    expect(pool.backward(tensor([[[[1, 2]]]])).toArray()).toEqual([[[[0, 3, 0], [0, 0, 0]]]]);
+    expect(pool.backward(tensor([[[[1, 2]]]])).toArray()).toEqual([
+      [
+        [
+          [0, 3, 0],
+          [0, 0, 0],
+        ],
+      ],
+    ]);
   });
 
   it('padding never wins, even over negative inputs', () => {
     const pool = new MaxPool2d(2, { padding: 1 });
-    const x = tensor([[[[-1, -2], [-3, -4]]]]);
-    expect(pool.forward(x, evalCtx).toArray()).toEqual([[[[-1, -2], [-3, -4]]]]);
+    const x = tensor([
+      [
+        [
+          [-1, -2],
+          [-3, -4],
+        ],
+      ],
+    ]);
+    expect(pool.forward(x, evalCtx).toArray()).toEqual([
+      [
+        [
+          [-1, -2],
+          [-3, -4],
+        ],
+      ],
+    ]);
+  });
+
+  it('a NaN in a window is its maximum and receives its gradient (as in PyTorch)', () => {
+    const pool = new MaxPool2d(2);
+    const y = pool.forward(tensor([[[[1, Number.NaN], [3, 2]]]]), evalCtx);
+    expect(Number.isNaN(y.data[0])).toBe(true);
+    expect(pool.backward(tensor([[[[5]]]])).toArray()).toEqual([[[[0, 5], [0, 0]]]]);
   });
 
   it('each channel and sample is pooled on its own', () => {
     const pool = new MaxPool2d([1, 2]);
-    const x = tensor([[[[1, 2]], [[4, 3]]], [[[-5, -6]], [[0, 0]]]]);
-    expect(pool.forward(x, evalCtx).toArray()).toEqual([[[[2]], [[4]]], [[[-5]], [[0]]]]);
+    const x = tensor([
+      [[[1, 2]], [[4, 3]]],
+      [[[-5, -6]], [[0, 0]]],
+    ]);
+    expect(pool.forward(x, evalCtx).toArray()).toEqual([
+      [[[2]], [[4]]],
+      [[[-5]], [[0]]],
+    ]);
   });
 });
 

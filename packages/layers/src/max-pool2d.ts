@@ -65,7 +65,7 @@ export class MaxPool2d<D extends FloatDType = FloatDType> implements Layer<D> {
             for (let xx = xLo; xx < xHi; xx++) {
               const v = xd[row + xx] as number;
               // Strictly greater: ties keep the first; NaN wins once and then stays.
-              if (v > best || (v !== v && best === best)) {
+              if (v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
                 best = v;
                 at = row + xx;
               }

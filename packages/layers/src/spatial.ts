@@ -10,7 +10,11 @@ export type Pair = number | readonly [number, number];
 /** `value` as [height, width], checking that both are integers ≥ `min`. */
 export function pair(layer: string, what: string, value: Pair, min: number): [number, number] {
   const p: readonly unknown[] = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && (v as number) >= min)) {
+  if (
+    !Array.isArray(p) ||
+    p.length !== 2 ||
+    !p.every((v) => Number.isInteger(v) && (v as number) >= min)
+  ) {
     throw new RangeError(
       `${layer}: ${what} must be an integer ≥ ${min} or a pair [h, w] of them, got ${JSON.stringify(value)}`,
     );
