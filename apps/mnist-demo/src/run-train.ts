@@ -7,7 +7,7 @@ import { saveCheckpoint } from './checkpoint.js';
 import { loadData } from './data.js';
 import { type Evaluation, formatEvaluation } from './evaluate.js';
 import type { EpochRecord } from './metrics.js';
-import { CLASSES, INPUTS } from './model.js';
+import { describeModel } from './model.js';
 import { resolveOptimizer } from './optimizer.js';
 import { prepareOutputDir } from './output-dir.js';
 import { renderPlot } from './plot.js';
@@ -64,7 +64,7 @@ export async function runTrain(config: TrainConfig, io: RunIo): Promise<TrainRun
   const outDir = await prepareOutputDir(config.out, io.cwd, startedAt);
 
   print(
-    `Training Linear(${INPUTS}→${config.hidden}) → ReLU → Linear(${config.hidden}→${CLASSES}) on ${data.train.length} MNIST images, testing on ${data.test.length} (${data.source})`,
+    `Training ${describeModel(config.model, config.hidden)} on ${data.train.length} MNIST images, testing on ${data.test.length} (${data.source})`,
   );
   print(
     `optimizer ${config.optimizer}, lr ${config.lr}, ${config.schedule} schedule, batch ${config.batchSize}, ${config.epochs} epochs, seed ${config.seed}, backend ${backendName()}`,
@@ -124,7 +124,7 @@ export async function runTrain(config: TrainConfig, io: RunIo): Promise<TrainRun
     },
   };
   await writeFileAtomic(files.metrics, `${JSON.stringify(metrics, jsonNumbers, 2)}\n`);
-  const subtitle = `${config.optimizer}, lr ${config.lr}, ${config.schedule}, batch ${config.batchSize}, hidden ${config.hidden}, seed ${config.seed}: final test accuracy ${pct(result.final.accuracy)}${result.interrupted ? ' (interrupted)' : ''}`;
+  const subtitle = `${config.optimizer}, lr ${config.lr}, ${config.schedule}, batch ${config.batchSize}, ${config.model === 'cnn' ? 'cnn' : `hidden ${config.hidden}`}, seed ${config.seed}: final test accuracy ${pct(result.final.accuracy)}${result.interrupted ? ' (interrupted)' : ''}`;
   await writeFileAtomic(files.plot, renderPlot(result.epochs, subtitle));
 
   print('');

@@ -4,7 +4,7 @@ import { createRng, type OptimizerFactory } from '@nabla/tensor';
 import type { TrainConfig } from './args.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import type { EpochRecord } from './metrics.js';
-import { createMlp, type Mlp } from './model.js';
+import { createModel, type DemoModel, datasetOptions, type ModelKind } from './model.js';
 import { createSchedule } from './optimizer.js';
 import type { ProgressReporter } from './progress.js';
 
@@ -12,7 +12,10 @@ const TRAINING = Object.freeze({ training: true });
 const SKIP_INPUT_GRAD = Object.freeze({ inputGrad: false });
 
 export interface TrainOptions {
-  config: Pick<TrainConfig, 'epochs' | 'batchSize' | 'lr' | 'hidden' | 'schedule' | 'seed'>;
+  config: Pick<TrainConfig, 'epochs' | 'batchSize' | 'lr' | 'hidden' | 'schedule' | 'seed'> & {
+    /** The network (default `mlp`). */
+    model?: ModelKind;
+  };
   train: MnistSplit;
   test: MnistSplit;
   optimizerFactory: OptimizerFactory;
@@ -26,7 +29,7 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  model: Mlp;
+  model: DemoModel;
   epochs: EpochRecord[];
   /** True when `shouldStop` ended the run early. */
   interrupted: boolean;
@@ -40,7 +43,7 @@ export interface TrainResult {
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Trains the MLP with mini-batches: forward, fused softmax cross-entropy, backward, optimizer
+ * Trains the network (MLP or CNN) with mini-batches: forward, fused softmax cross-entropy, backward, optimizer
  * step, schedule step; evaluates on the test set after every epoch. Deterministic for a given
  * seed: the initial weights come from `createRng(seed)` and the shuffling from a DataLoader
  * seeded with `seed`.
@@ -49,9 +52,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, optimizerFactory, progress, onEpoch, shouldStop = () => false } = options;
   const now = options.now ?? (() => performance.now());
   const started = now();
-  const model = createMlp(config.hidden, createRng(config.seed));
-  const trainSet = new MnistDataset(options.train);
-  const testSet = new MnistDataset(options.test);
+  const model = createModel(config.model ?? 'mlp', config.hidden, createRng(config.seed));
+  const trainSet = new MnistDataset(options.train, datasetOptions(model));
+  const testSet = new MnistDataset(options.test, datasetOptions(model));
   const loader = new DataLoader<MnistBatch>(trainSet, {
     batchSize: config.batchSize,
     shuffle: true,
