@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SEED, PRESET_VALUES, parseCommand, UsageError } from './args.js';
+import { CNN_VALUES, DEFAULT_SEED, PRESET_VALUES, parseCommand, UsageError } from './args.js';
 
 function train(argv: string[]) {
   const c = parseCommand(argv);
@@ -39,6 +39,7 @@ describe('parseCommand', () => {
       batchSize: 32,
       lr: 0.5,
       hidden: 64,
+      model: 'mlp',
       optimizer: 'rmsprop',
       schedule: 'step',
       seed: 42,
@@ -62,6 +63,24 @@ describe('parseCommand', () => {
       epochs: 2,
       lr: 0.05,
     });
+  });
+
+  it('--model cnn trains the CNN with its own epochs and lr; explicit flags still win', () => {
+    expect(train([]).model).toBe('mlp');
+    expect(train(['--model', 'cnn'])).toMatchObject({
+      ...PRESET_VALUES.default,
+      ...CNN_VALUES,
+      model: 'cnn',
+    });
+    expect(train(['--model', 'cnn', '--epochs', '5', '--lr', '0.01'])).toMatchObject({
+      model: 'cnn',
+      epochs: 5,
+      lr: 0.01,
+    });
+    expect(usageError(['--model', 'resnet'])).toBe('--model must be one of mlp, cnn, got "resnet"');
+    expect(usageError(['eval', '--checkpoint', 'm', '--model', 'cnn'])).toContain(
+      '--model does not apply to eval',
+    );
   });
 
   it('parses eval and predict', () => {

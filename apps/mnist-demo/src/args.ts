@@ -91,8 +91,8 @@ Training options (defaults in brackets):
   --batch-size N      mini-batch size [${PRESET_VALUES.default.batchSize}]
   --lr X              learning rate [${PRESET_VALUES.default.lr}]
   --hidden H          hidden units [${PRESET_VALUES.default.hidden}]
-  --model NAME        ${MODELS.join(' or ')}: the CNN is Conv(1→32,5×5)-BN-MaxPool-ReLU →
-                      Conv(32→64,5×5)-BN-MaxPool-ReLU → Linear(1024→10),
+  --model NAME        ${MODELS.join(' or ')}: the CNN is Conv(1→32,5×5)-MaxPool-BN-ReLU →
+                      Conv(32→64,5×5)-MaxPool-BN-ReLU → Linear(1024→10),
                       defaults ${CNN_VALUES.epochs} epochs, lr ${CNN_VALUES.lr} [mlp]
   --optimizer NAME    ${builtinOptimizerNames.join(', ')},
                       or a package name / file path whose

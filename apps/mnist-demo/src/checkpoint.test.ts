@@ -2,17 +2,18 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MnistDataset } from '@nabla/data';
 import { getOptimizerFactory } from '@nabla/optimizers';
-import { decodeSafetensors, encodeSafetensors, tensor } from '@nabla/tensor';
+import { createRng, decodeSafetensors, encodeSafetensors, normal, tensor } from '@nabla/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHECKPOINT_FORMAT,
   CheckpointError,
+  CNN_CHECKPOINT_FORMAT,
   decodeCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
 } from './checkpoint.js';
 import { firstItems } from './data.js';
-import { logits } from './model.js';
+import { createCnn, datasetOptions, logits } from './model.js';
 import { mnist, tempDir } from './test-support.js';
 import { train } from './train.js';
 
@@ -116,4 +117,60 @@ describe('checkpoints', () => {
       'i: tensor "0.bias" is int32; the demo\'s weights are float32',
     );
   });
+
+  it('a CNN checkpoint holds its architecture and BatchNorm running statistics; loading rebuilds it', async () => {
+    const data = await mnist();
+    const model = createCnn([4, 6], createRng(9));
+    // Move the BatchNorm running statistics away from their initial 0 and 1.
+    model.net.forward(normal(createRng(1), [8, 1, 28, 28], 0.5, 1), { training: true });
+    const path = join(dir, 'cnn.safetensors');
+    await saveCheckpoint(path, model, { seed: '9' });
+    const { tensors, metadata } = decodeSafetensors(await readFile(path));
+    expect(metadata).toMatchObject({ format: CNN_CHECKPOINT_FORMAT, channels: '4,6', seed: '9' });
+    expect(tensors['2.running_mean']?.shape).toEqual([4]);
+    expect(tensors['6.running_var']?.shape).toEqual([6]);
+    expect(tensors['6.num_batches_tracked']?.data[0]).toBe(1);
+
+    const loaded = await loadCheckpoint(path);
+    expect(loaded.model.kind).toBe('cnn');
+    expect(loaded.model.channels).toEqual([4, 6]);
+    const test = new MnistDataset(firstItems(data.test, 50), datasetOptions(loaded.model));
+    const batch = test.createBatch(50);
+    test.fillBatch(
+      batch,
+      Int32Array.from({ length: 50 }, (_, i) => i),
+      0,
+      50,
+    );
+    expect(batch.x.shape).toEqual([50, 1, 28, 28]);
+    const before = logits(model, batch.x).data.slice();
+    expect(logits(loaded.model, batch.x).data).toEqual(before);
+    // The running statistics matter: a model without them predicts differently.
+    const fresh = createCnn([4, 6]);
+    const { '2.running_mean': _m, '2.running_var': _v, ...rest } = model.net.stateDict();
+    fresh.net.loadStateDict({
+      ...rest,
+      ...pick(fresh.net.stateDict(), ['2.running_mean', '2.running_var']),
+    });
+    expect(logits(fresh, batch.x).data).not.toEqual(before);
+
+    const badChannels = encodeSafetensors(tensors, {
+      format: CNN_CHECKPOINT_FORMAT,
+      channels: '4',
+    });
+    expect(() => decodeCheckpoint(badChannels, 'c')).toThrow(
+      'c: a nabla-mnist-cnn checkpoint needs metadata channels "c1,c2", got "4"',
+    );
+    const wrongChannels = encodeSafetensors(tensors, {
+      format: CNN_CHECKPOINT_FORMAT,
+      channels: '4,8',
+    });
+    expect(() => decodeCheckpoint(wrongChannels, 'w')).toThrow(
+      /w: .*"4\.weight" has shape \[6,4,5,5\], expected \[8,4,5,5\]/,
+    );
+  });
 });
+
+function pick<T>(state: Readonly<Record<string, T>>, keys: string[]): Record<string, T> {
+  return Object.fromEntries(keys.map((k) => [k, state[k] as T]));
+}

@@ -16,10 +16,10 @@ export const CNN_CHANNELS: readonly [number, number] = [32, 64];
 /**
  * A network of the demo:
  * - `mlp`: Linear(784→H) → ReLU → Linear(H→10), on [n, 784] inputs; parameters 0.weight … 2.bias.
- * - `cnn`: Conv(1→c₁, 5×5) → BatchNorm → MaxPool 2 → ReLU → Conv(c₁→c₂, 5×5) → BatchNorm →
- *   MaxPool 2 → ReLU → Flatten → Linear(16·c₂→10), on [n, 1, 28, 28] inputs. (Pooling before
- *   the ReLU gives the same function as after it, since ReLU is increasing, on 4× fewer values.
- *   The convolutions have no bias: the BatchNorm's shift replaces it.)
+ * - `cnn`: Conv(1→c₁, 5×5) → MaxPool 2 → BatchNorm → ReLU → Conv(c₁→c₂, 5×5) → MaxPool 2 →
+ *   BatchNorm → ReLU → Flatten → Linear(16·c₂→10), on [n, 1, 28, 28] inputs. Pooling comes
+ *   first so that BatchNorm and ReLU work on 4× fewer values; the convolutions have no bias
+ *   (the BatchNorm's shift replaces it).
  */
 export interface DemoModel {
   readonly kind: ModelKind;
@@ -48,12 +48,12 @@ export function createCnn(
   const [c1, c2] = channels;
   const net = new Sequential<'float32'>(
     new Conv2d(1, c1, 5, { rng, bias: false }),
-    new BatchNorm2d(c1),
     new MaxPool2d(2),
+    new BatchNorm2d(c1),
     new ReLU(),
     new Conv2d(c1, c2, 5, { rng, bias: false }),
-    new BatchNorm2d(c2),
     new MaxPool2d(2),
+    new BatchNorm2d(c2),
     new ReLU(),
     new Flatten(),
     new Linear(16 * c2, CLASSES, { rng }),
@@ -70,7 +70,7 @@ export function createModel(kind: ModelKind, hidden: number, rng: Rng = createRn
 export function describeModel(kind: ModelKind, hidden: number, channels = CNN_CHANNELS): string {
   if (kind === 'mlp') return `Linear(${INPUTS}→${hidden}) → ReLU → Linear(${hidden}→${CLASSES})`;
   const [c1, c2] = channels;
-  return `Conv(1→${c1}, 5×5) → BatchNorm → MaxPool 2 → ReLU → Conv(${c1}→${c2}, 5×5) → BatchNorm → MaxPool 2 → ReLU → Linear(${16 * c2}→${CLASSES})`;
+  return `Conv(1→${c1}, 5×5) → MaxPool 2 → BatchNorm → ReLU → Conv(${c1}→${c2}, 5×5) → MaxPool 2 → BatchNorm → ReLU → Linear(${16 * c2}→${CLASSES})`;
 }
 
 /** How the model wants its MNIST batches: flat [n, 784] for the MLP, [n, 1, 28, 28] for the CNN. */

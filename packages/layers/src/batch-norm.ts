@@ -53,6 +53,7 @@ abstract class BatchNorm<D extends FloatDType> implements Layer<D> {
   readonly numBatchesTracked: Tensor<D>;
   private readonly params: readonly Parameter<D>[];
   private readonly bufferList: readonly LayerBuffer<D>[];
+  // Channel k of an [n, C, S] array is the runs [(b·C + k)·S, (b·C + k + 1)·S) for b < n.
   /** Per-channel mean and 1/√(var + ε) used by the last forward, and its mode. */
   private readonly mean: Float64Array;
   private readonly invStd: Float64Array;
@@ -130,17 +131,19 @@ abstract class BatchNorm<D extends FloatDType> implements Layer<D> {
       const mom = this.momentum;
       for (let k = 0; k < c; k++) {
         let sum = 0;
-        forEachRun(n, c, s, k, (start, end) => {
-          for (let i = start; i < end; i++) sum += xd[i] as number;
-        });
+        for (let b = 0; b < n; b++) {
+          const start = (b * c + k) * s;
+          for (let i = start; i < start + s; i++) sum += xd[i] as number;
+        }
         const mu = sum / m;
         let sq = 0;
-        forEachRun(n, c, s, k, (start, end) => {
-          for (let i = start; i < end; i++) {
+        for (let b = 0; b < n; b++) {
+          const start = (b * c + k) * s;
+          for (let i = start; i < start + s; i++) {
             const d = (xd[i] as number) - mu;
             sq += d * d;
           }
-        });
+        }
         const variance = sq / m;
         this.mean[k] = mu;
         this.invStd[k] = 1 / Math.sqrt(variance + this.eps);
@@ -163,9 +166,10 @@ abstract class BatchNorm<D extends FloatDType> implements Layer<D> {
       const mu = this.mean[k] as number;
       const scale = (this.invStd[k] as number) * (gamma ? (gamma[k] as number) : 1);
       const shift = beta ? (beta[k] as number) : 0;
-      forEachRun(n, c, s, k, (start, end) => {
-        for (let i = start; i < end; i++) yd[i] = ((xd[i] as number) - mu) * scale + shift;
-      });
+      for (let b = 0; b < n; b++) {
+        const start = (b * c + k) * s;
+        for (let i = start; i < start + s; i++) yd[i] = ((xd[i] as number) - mu) * scale + shift;
+      }
     }
     this.last = { x, training };
     return y;
@@ -190,13 +194,15 @@ abstract class BatchNorm<D extends FloatDType> implements Layer<D> {
       const inv = this.invStd[k] as number;
       let sumG = 0;
       let sumGxhat = 0;
-      forEachRun(n, c, s, k, (start, end) => {
-        for (let i = start; i < end; i++) {
+      for (let b = 0; b < n; b++) {
+        const start = (b * c + k) * s;
+        for (let i = start; i < start + s; i++) {
           const g = gd[i] as number;
           sumG += g;
-          sumGxhat += g * ((xd[i] as number) - mu) * inv;
+          sumGxhat += g * ((xd[i] as number) - mu);
         }
-      });
+      }
+      sumGxhat *= inv;
       if (this.weight && this.bias) {
         addOrSet(this.weight.grad.data, k, sumGxhat, accumulate);
         addOrSet(this.bias.grad.data, k, sumG, accumulate);
@@ -204,18 +210,22 @@ abstract class BatchNorm<D extends FloatDType> implements Layer<D> {
       if (!wantInput) continue;
       const g0 = gamma ? (gamma[k] as number) : 1;
       if (training) {
-        const scale = (g0 * inv) / m;
-        forEachRun(n, c, s, k, (start, end) => {
-          for (let i = start; i < end; i++) {
-            const xhat = ((xd[i] as number) - mu) * inv;
-            gxd[i] = scale * (m * (gd[i] as number) - sumG - xhat * sumGxhat);
+        // ∇x = γ·inv/M · (M·G − ΣG − x̂·ΣG∘x̂) = a·G + b·x + d, per channel.
+        const a = g0 * inv;
+        const bx = (-g0 * inv * inv * sumGxhat) / m;
+        const d = (-g0 * inv * sumG) / m - bx * mu;
+        for (let b = 0; b < n; b++) {
+          const start = (b * c + k) * s;
+          for (let i = start; i < start + s; i++) {
+            gxd[i] = a * (gd[i] as number) + bx * (xd[i] as number) + d;
           }
-        });
+        }
       } else {
         const scale = g0 * inv;
-        forEachRun(n, c, s, k, (start, end) => {
-          for (let i = start; i < end; i++) gxd[i] = scale * (gd[i] as number);
-        });
+        for (let b = 0; b < n; b++) {
+          const start = (b * c + k) * s;
+          for (let i = start; i < start + s; i++) gxd[i] = scale * (gd[i] as number);
+        }
       }
     }
     return gx;
@@ -244,20 +254,6 @@ abstract class BatchNorm<D extends FloatDType> implements Layer<D> {
     for (const [key, target] of Object.entries(expected)) {
       target.data.set((state[key] as Tensor).data);
     }
-  }
-}
-
-/** Calls `f(start, end)` for each contiguous run of channel k's values in an [n, c, s] array. */
-function forEachRun(
-  n: number,
-  c: number,
-  s: number,
-  k: number,
-  f: (start: number, end: number) => void,
-): void {
-  for (let b = 0; b < n; b++) {
-    const start = (b * c + k) * s;
-    f(start, start + s);
   }
 }
 

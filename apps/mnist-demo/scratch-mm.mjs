@@ -1,0 +1,11 @@
+import { matmul, normal, createRng, zeros } from '@nabla/tensor';
+const rng = createRng(1);
+const W = normal(rng, [64, 800]); const cols = normal(rng, [800, 8192]); const Y = zeros([64, 8192]);
+const G = normal(rng, [64, 8192]); const dW = zeros([64, 800]); const dcols = zeros([800, 8192]);
+const t = (name, f, flop) => { f(); const reps = 5; const s = performance.now(); for (let i = 0; i < reps; i++) f(); const ms = (performance.now() - s) / reps; console.log(name, ms.toFixed(1), 'ms', (flop / ms / 1e6).toFixed(1), 'GFLOP/s'); };
+const fl = 2 * 64 * 800 * 8192;
+t('fwd W·cols', () => matmul(W, cols, { out: Y }), fl);
+t('dW G·colsT', () => matmul(G, cols, { transB: true, out: dW }), fl);
+t('dcols WT·G', () => matmul(W, G, { transA: true, out: dcols }), fl);
+const a = new Float32Array(800 * 8192); const b = new Float32Array(800*8192);
+t('copy 6.5M', () => b.set(a), 1);
