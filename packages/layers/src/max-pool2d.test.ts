@@ -124,9 +124,26 @@ describe('MaxPool2d: hand-computed examples', () => {
 
   it('a NaN in a window is its maximum and receives its gradient (as in PyTorch)', () => {
     const pool = new MaxPool2d(2);
-    const y = pool.forward(tensor([[[[1, Number.NaN], [3, 2]]]]), evalCtx);
+    const y = pool.forward(
+      tensor([
+        [
+          [
+            [1, Number.NaN],
+            [3, 2],
+          ],
+        ],
+      ]),
+      evalCtx,
+    );
     expect(Number.isNaN(y.data[0])).toBe(true);
-    expect(pool.backward(tensor([[[[5]]]])).toArray()).toEqual([[[[0, 5], [0, 0]]]]);
+    expect(pool.backward(tensor([[[[5]]]])).toArray()).toEqual([
+      [
+        [
+          [0, 5],
+          [0, 0],
+        ],
+      ],
+    ]);
   });
 
   it('each channel and sample is pooled on its own', () => {
