@@ -94,6 +94,18 @@ describe('MnistDataset', () => {
     expect(batch.x.shape).toEqual([3, 2, 2]);
   });
 
+  it('batches images as [b, 1, height, width] (NCHW, for Conv2d) with nchw: true', () => {
+    const d = new MnistDataset(split, { nchw: true, flatten: true });
+    const batch = d.createBatch(2);
+    expect(batch.x.shape).toEqual([2, 1, 2, 2]);
+    d.fillBatch(batch, Int32Array.of(1, 2), 0, 2);
+    // Image 1 is 255, 0, 51, 102 and image 2 is 102, 255, 0, 51, row-major in each plane.
+    expect(batch.x.get(0, 0, 0, 0)).toBe(1);
+    expect(batch.x.get(0, 0, 1, 1)).toBe(Math.fround(102 / 255));
+    expect(batch.x.get(1, 0, 0, 1)).toBe(1);
+    expect(batch.x.get(1, 0, 1, 0)).toBe(0);
+  });
+
   it('rejects a split whose arrays do not match its size, and bad normalisation', () => {
     expect(() => new MnistDataset({ ...split, length: 4 })).toThrow(
       'a split of 4 images of 2×2 needs 16 image bytes and 4 labels, got 12 and 3',

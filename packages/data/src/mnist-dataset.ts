@@ -15,6 +15,11 @@ export interface MnistDatasetOptions {
   normalize?: Normalization | undefined;
   /** Batch images as [b, height·width] (default, for dense layers) or, when false, [b, height, width]. */
   flatten?: boolean | undefined;
+  /**
+   * Batch images as [b, 1, height, width] (NCHW with one channel, what `Conv2d` takes); when
+   * true, `flatten` is ignored. Default false.
+   */
+  nchw?: boolean | undefined;
 }
 
 /** One MNIST item: the image's bytes (a view, `height·width` long, row-major) and its label. */
@@ -77,6 +82,7 @@ export class MnistDataset implements BatchDataset<MnistItem, MnistBatch> {
   readonly pixels: number;
   private readonly table: Float32Array;
   private readonly flatten: boolean;
+  private readonly nchw: boolean;
   /** The images as little-endian 32-bit words (4 pixels each), when rows allow it. */
   private readonly words: Uint32Array | undefined;
 
@@ -93,6 +99,7 @@ export class MnistDataset implements BatchDataset<MnistItem, MnistBatch> {
     this.pixels = pixels;
     this.table = pixelTable(options.normalize ?? 'unit');
     this.flatten = options.flatten ?? true;
+    this.nchw = options.nchw ?? false;
     this.words = wordView(images, pixels);
   }
 
@@ -107,7 +114,11 @@ export class MnistDataset implements BatchDataset<MnistItem, MnistBatch> {
 
   createBatch(size: number): MnistBatch {
     const { height, width } = this.split;
-    const xShape = this.flatten ? [size, this.pixels] : [size, height, width];
+    const xShape = this.nchw
+      ? [size, 1, height, width]
+      : this.flatten
+        ? [size, this.pixels]
+        : [size, height, width];
     return {
       x: new Tensor('float32', new Float32Array(size * this.pixels), xShape),
       y: new Tensor('int32', new Int32Array(size), [size]),

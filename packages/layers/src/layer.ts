@@ -29,6 +29,15 @@ export interface BackwardOptions {
   readonly inputGrad?: boolean | undefined;
 }
 
+/**
+ * A named tensor of non-trainable state that a layer updates itself (BatchNorm's running
+ * statistics): saved and loaded by `stateDict()` / `loadStateDict()`, never in `parameters()`.
+ */
+export interface LayerBuffer<D extends FloatDType = FloatDType> {
+  readonly name: string;
+  readonly value: Tensor<D>;
+}
+
 /** Named tensors: what `stateDict()` returns and `loadStateDict()` takes. */
 export type TensorStateDict<D extends FloatDType = FloatDType> = {
   readonly [name: string]: Tensor<D>;
@@ -49,6 +58,8 @@ export type TensorStateDict<D extends FloatDType = FloatDType> = {
  * - `parameters()` lists the trainable tensors in a fixed order under stable names;
  *   `stateDict()` returns copies of them by name, `loadStateDict()` copies values back in,
  *   checking names and shapes.
+ * - `buffers()` (optional) lists non-trainable state (running statistics) the same way; the
+ *   state dict holds exactly the parameters and the buffers, and optimizers never see buffers.
  */
 export interface Layer<D extends FloatDType = FloatDType> {
   /** A short description used in error messages, e.g. `Linear(784→128)`. */
@@ -58,4 +69,10 @@ export interface Layer<D extends FloatDType = FloatDType> {
   parameters(): readonly Parameter<D>[];
   stateDict(): TensorStateDict<D>;
   loadStateDict(state: TensorStateDict): void;
+  /**
+   * Non-trainable state, in a fixed order under stable names, the same tensors on every call
+   * (optional: layers without such state leave it out). Only a training-mode forward may change
+   * it.
+   */
+  buffers?(): readonly LayerBuffer<D>[];
 }

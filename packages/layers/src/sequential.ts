@@ -1,6 +1,12 @@
 import type { FloatDType, Parameter, Tensor } from '@nabla/tensor';
 import { renameParameter } from '@nabla/tensor';
-import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
+import type {
+  BackwardOptions,
+  ForwardContext,
+  Layer,
+  LayerBuffer,
+  TensorStateDict,
+} from './layer.js';
 import { checkStateDict } from './state-dict.js';
 
 /**
@@ -74,6 +80,15 @@ export class Sequential<D extends FloatDType = FloatDType> implements Layer<D> {
     const out: Parameter<D>[] = [];
     this.layers.forEach((layer, i) => {
       for (const p of layer.parameters()) out.push(renameParameter(p, `${i}.${p.name}`));
+    });
+    return out;
+  }
+
+  /** The layers' buffers (running statistics) in order, named `<index>.<name>`. */
+  buffers(): readonly LayerBuffer<D>[] {
+    const out: LayerBuffer<D>[] = [];
+    this.layers.forEach((layer, i) => {
+      for (const b of layer.buffers?.() ?? []) out.push({ name: `${i}.${b.name}`, value: b.value });
     });
     return out;
   }

@@ -65,6 +65,9 @@ export interface LayerContractOptions {
  * - `stateDict()` returns copies that load into another instance and reproduce its outputs;
  *   `loadStateDict()` rejects missing keys, unexpected keys and wrong shapes, naming the key,
  *   and changes nothing when it does;
+ * - non-trainable state (`buffers()`, e.g. running statistics) is in the state dict but not in
+ *   `parameters()`, is saved as copies and loaded in place, and only a training-mode forward
+ *   changes it;
  * - backward before any forward, and backward with a gradient of the wrong shape, throw errors
  *   naming the layer;
  * - forward matches the known `values`, when given (the only check that catches a
@@ -388,8 +391,100 @@ export function layerContract(options: LayerContractOptions): ContractCheck[] {
       },
     });
   }
+  checks.push(...bufferChecks(label, build, fixture, inputShapes, context));
 
   return checks;
+}
+
+/**
+ * Non-trainable state (`buffers()`, e.g. BatchNorm's running statistics): the state dict holds
+ * exactly the parameters and the buffers; buffers are never parameters, are the same tensors on
+ * every call, are saved as copies and loaded in place; backward and an evaluation-mode forward
+ * leave them alone. Layers without `buffers()` pass when their state dict is their parameters.
+ */
+function bufferChecks(
+  label: string,
+  build: (offset?: number) => Layer<'float64'>,
+  fixture: (shape: Shape, k: number) => { x: Tensor<'float64'>; r: Tensor<'float64'> },
+  inputShapes: readonly Shape[],
+  context: () => ForwardContext,
+): ContractCheck[] {
+  const snapshot = (layer: Layer<'float64'>): Tensor[] =>
+    (layer.buffers?.() ?? []).map((b) => b.value.clone());
+  const unchanged = (layer: Layer<'float64'>, before: Tensor[], what: string): void => {
+    (layer.buffers?.() ?? []).forEach((b, i) => {
+      expectEqual(b.value, before[i] as Tensor, `${what} changed buffer "${b.name}"`);
+    });
+  };
+  return [
+    {
+      name: `${label}: the state dict holds the parameters and the buffers (non-trainable state), and buffers are not parameters`,
+      run() {
+        const layer = build();
+        const params = layer.parameters();
+        const buffers = layer.buffers?.() ?? [];
+        const again = layer.buffers?.() ?? [];
+        const paramNames = new Set(params.map((p) => p.name));
+        const seen = new Set<string>();
+        buffers.forEach((b, i) => {
+          if (typeof b.name !== 'string' || b.name === '') fail(`buffer ${i} has an empty name`);
+          if (seen.has(b.name)) fail(`buffer name "${b.name}" appears twice`);
+          seen.add(b.name);
+          if (paramNames.has(b.name)) fail(`"${b.name}" is both a parameter and a buffer`);
+          if (params.some((p) => p.value === b.value || p.grad === b.value)) {
+            fail(`buffer "${b.name}" is a parameter's tensor; buffers must not be trained`);
+          }
+          if (again[i]?.name !== b.name || again[i]?.value !== b.value) {
+            fail(`buffers() returned a different name or tensor for "${b.name}" on a second call`);
+          }
+        });
+        const keys = Object.keys(layer.stateDict()).sort();
+        const want = [...paramNames, ...seen].sort();
+        if (keys.join('\n') !== want.join('\n')) {
+          fail(
+            `stateDict() has keys [${keys}] but the parameters and buffers are [${want}]; running statistics belong in buffers(), not parameters()`,
+          );
+        }
+      },
+    },
+    {
+      name: `${label}: buffers are saved as copies and loaded in place; backward and evaluation leave them unchanged`,
+      run() {
+        const source = build();
+        const buffers = source.buffers?.() ?? [];
+        if (buffers.length === 0) return; // nothing beyond the parameters' round trip
+        const { x, r } = fixture(inputShapes[0] as Shape, 0);
+        // A training-mode forward may move the buffers (running statistics).
+        source.forward(x, { ...context(), training: true });
+        const saved = source.stateDict();
+        for (const b of buffers) {
+          const v = saved[b.name];
+          if (v === undefined) fail(`stateDict() has no buffer "${b.name}"`);
+          expectEqual(v, b.value, `stateDict()["${b.name}"] differs from the buffer`);
+          if (v.data.buffer === b.value.data.buffer)
+            fail(`stateDict()["${b.name}"] shares memory with the buffer; return a copy`);
+        }
+        const target = build(1000);
+        const tensors = (target.buffers?.() ?? []).map((b) => b.value);
+        const changed = scaled(saved);
+        target.loadStateDict(changed);
+        (target.buffers?.() ?? []).forEach((b, i) => {
+          if (b.value !== tensors[i])
+            fail(`loadStateDict replaced the tensor of buffer "${b.name}"; copy into it instead`);
+          expectEqual(b.value, changed[b.name] as Tensor, `loadStateDict did not load "${b.name}"`);
+        });
+        const before = snapshot(source);
+        for (const v of Object.values(saved)) v.data.fill(123);
+        unchanged(source, before, 'writing into a saved state');
+        source.forward(x, { ...context(), training: false });
+        unchanged(source, before, 'a forward with training: false');
+        source.forward(x, context());
+        const afterForward = snapshot(source);
+        source.backward(r);
+        unchanged(source, afterForward, 'backward');
+      },
+    },
+  ];
 }
 
 /**

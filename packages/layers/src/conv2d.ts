@@ -1,0 +1,257 @@
+import type { FloatArray, FloatDType, MatmulOptions, Parameter, Rng, Tensor } from '@nabla/tensor';
+import { createParameter, matmul, normal, ReusableBuffer, uniform, zeros } from '@nabla/tensor';
+import { assertFloat, assertGradOut, lastForward } from './checks.js';
+import { col2im, im2col } from './im2col.js';
+import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from './layer.js';
+import type { Pair, Window } from './spatial.js';
+import { formatPair, pair, windowOf } from './spatial.js';
+import { loadParameterState, parameterStateDict } from './state-dict.js';
+
+export interface Conv2dOptions<D extends FloatDType> {
+  /** The seeded generator the weights are drawn from (required: no hidden global seed). */
+  rng: Rng;
+  /** Step between windows, one number or [h, w] (default 1). */
+  stride?: Pair | undefined;
+  /** Zeros added on each side, one number or [h, w] (default 0). */
+  padding?: Pair | undefined;
+  /** Spacing between kernel taps, one number or [h, w] (default 1). */
+  dilation?: Pair | undefined;
+  /** Whether the layer has a bias (default true). */
+  bias?: boolean | undefined;
+  /**
+   * `he` (Kaiming, default: variance 2/fanIn) or `glorot` (variance 2/(fanIn + fanOut)), with
+   * fanIn = inChannels·kh·kw and fanOut = outChannels·kh·kw as in PyTorch.
+   */
+  init?: 'he' | 'glorot' | undefined;
+  /** Draw the weights from a normal (default) or a uniform distribution of that variance. */
+  distribution?: 'normal' | 'uniform' | undefined;
+  /** Element type of the parameters and of the inputs the layer accepts. Default float32. */
+  dtype?: D | undefined;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch) of NCHW inputs: x [n, c, h, w] →
+ * y [n, f, oh, ow] with weight [f, c, kh, kw] and bias [f].
+ *
+ * Forward is im2col followed by ONE matrix product over the whole batch:
+ * cols = im2col(x) [c·kh·kw, n·oh·ow], Y = W·cols [f, n·oh·ow] (W viewed as [f, c·kh·kw]),
+ * then Y's blocks are copied to NCHW and the bias added.
+ *
+ * Backward, with G = ∂L/∂y rearranged to [f, n·oh·ow]: ∇W = G·colsᵀ, ∇b = the sums of G over
+ * n, oh and ow, ∇x = col2im(Wᵀ·G). Both products use matmul's transpose flags (no transposed
+ * copies), so the engine's fast kernels do the arithmetic; only the gathers are plain loops.
+ */
+export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
+  readonly name: string;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly weight: Parameter<D>;
+  readonly bias: Parameter<D> | undefined;
+  private readonly params: readonly Parameter<D>[];
+  /** The weight and its gradient viewed as [f, c·kh·kw] matrices (views, no copies). */
+  private readonly weightMatrix: Tensor<D>;
+  private readonly weightGradMatrix: Tensor<D>;
+  private last: { x: Tensor<D>; window: Window } | undefined;
+  private readonly out = new ReusableBuffer();
+  private readonly cols = new ReusableBuffer();
+  private readonly rows = new ReusableBuffer();
+  private readonly gradCols = new ReusableBuffer();
+  private readonly gradIn = new ReusableBuffer();
+  private readonly forwardOp: MatmulOptions<D> = {};
+  private readonly weightGradOp: MatmulOptions<D> = { transB: true };
+  private readonly inputGradOp: MatmulOptions<D> = { transA: true };
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Pair,
+    options: Conv2dOptions<D>,
+  ) {
+    const base = `Conv2d(${inChannels}→${outChannels})`;
+    for (const [what, v] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0) {
+        throw new RangeError(`${base}: ${what} must be a positive integer, got ${v}`);
+      }
+    }
+    const opts = options ?? ({} as Conv2dOptions<D>);
+    this.kernelSize = pair(base, 'kernelSize', kernelSize, 1);
+    this.stride = pair(base, 'stride', opts.stride ?? 1, 1);
+    this.padding = pair(base, 'padding', opts.padding ?? 0, 0);
+    this.dilation = pair(base, 'dilation', opts.dilation ?? 1, 1);
+    const extras = [
+      this.stride[0] !== 1 || this.stride[1] !== 1 ? `stride ${formatPair(this.stride)}` : '',
+      this.padding[0] || this.padding[1] ? `padding ${formatPair(this.padding)}` : '',
+      this.dilation[0] !== 1 || this.dilation[1] !== 1
+        ? `dilation ${formatPair(this.dilation)}`
+        : '',
+    ].filter((s) => s !== '');
+    this.name = `Conv2d(${inChannels}→${outChannels}, ${formatPair(this.kernelSize)}${extras.map((s) => `, ${s}`).join('')})`;
+    const { rng, init = 'he', distribution = 'normal', bias = true } = opts;
+    const dtype = (opts.dtype ?? 'float32') as D;
+    if (dtype !== 'float32' && dtype !== 'float64') {
+      throw new TypeError(`${this.name}: dtype must be float32 or float64, got ${String(dtype)}`);
+    }
+    if (rng === undefined || typeof rng.next !== 'function') {
+      throw new TypeError(
+        `${this.name}: options.rng must be a seeded generator (createRng(seed) from @nabla/tensor)`,
+      );
+    }
+    if (
+      (init !== 'he' && init !== 'glorot') ||
+      (distribution !== 'normal' && distribution !== 'uniform')
+    ) {
+      throw new RangeError(
+        `${this.name}: unknown init ${JSON.stringify(init)} / distribution ${JSON.stringify(distribution)}; expected init 'he' | 'glorot' and distribution 'normal' | 'uniform'`,
+      );
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    const [kh, kw] = this.kernelSize;
+    const fanIn = inChannels * kh * kw;
+    const fanOut = outChannels * kh * kw;
+    const variance = init === 'he' ? 2 / fanIn : 2 / (fanIn + fanOut);
+    const shape = [outChannels, inChannels, kh, kw];
+    const limit = Math.sqrt(3 * variance);
+    const w =
+      distribution === 'normal'
+        ? normal(rng, shape, 0, Math.sqrt(variance), { dtype })
+        : uniform(rng, shape, -limit, limit, { dtype });
+    this.weight = createParameter('weight', w as Tensor<D>);
+    this.bias = bias ? createParameter('bias', zeros([outChannels], dtype)) : undefined;
+    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
+    this.weightMatrix = this.weight.value.reshape([outChannels, fanIn]);
+    this.weightGradMatrix = this.weight.grad.reshape([outChannels, fanIn]);
+  }
+
+  get dtype(): D {
+    return this.weight.value.dtype;
+  }
+
+  forward(x: Tensor<D>, _ctx: ForwardContext): Tensor<D> {
+    assertFloat(this.name, 'input', x);
+    const g = windowOf(
+      this.name,
+      x,
+      this.inChannels,
+      this.kernelSize,
+      this.stride,
+      this.padding,
+      this.dilation,
+    );
+    if (x.dtype !== this.dtype) {
+      throw new TypeError(`${this.name}: input is ${x.dtype} but the parameters are ${this.dtype}`);
+    }
+    const f = this.outChannels;
+    const plane = g.oh * g.ow;
+    const positions = g.n * plane;
+    const cols = this.cols.matrix(this.dtype, this.weightMatrix.shape[1] as number, positions);
+    im2col(x.data, cols.data, g);
+    const yt = this.rows.matrix(this.dtype, f, positions);
+    this.forwardOp.out = yt;
+    matmul(this.weightMatrix, cols, this.forwardOp);
+    const y = this.out.get(this.dtype, [g.n, f, g.oh, g.ow]);
+    blocksToBatch(yt.data, y.data, g.n, f, plane);
+    if (this.bias) addChannelBias(y.data, this.bias.value.data, g.n, f, plane);
+    this.last = { x, window: g };
+    return y;
+  }
+
+  backward(gradOut: Tensor<D>, options: BackwardOptions = {}): Tensor<D> {
+    const { x, window: g } = lastForward(this.name, this.last);
+    const f = this.outChannels;
+    assertGradOut(this.name, gradOut, [g.n, f, g.oh, g.ow], this.dtype);
+    const accumulate = options.accumulate === true;
+    const plane = g.oh * g.ow;
+    const positions = g.n * plane;
+    // G as [f, n·oh·ow]: the layout of the forward product.
+    const gt = this.rows.matrix(this.dtype, f, positions);
+    batchToBlocks(gradOut.data, gt.data, g.n, f, plane);
+    // ∇b = Σ over n, oh, ow of G
+    if (this.bias) rowSums(gt.data, this.bias.grad.data, f, positions, accumulate);
+    // ∇W = G · colsᵀ
+    const cols = this.cols.matrix(this.dtype, this.weightMatrix.shape[1] as number, positions);
+    this.weightGradOp.out = this.weightGradMatrix;
+    this.weightGradOp.accumulate = accumulate;
+    matmul(gt, cols, this.weightGradOp);
+    const gx = this.gradIn.like(x);
+    if (options.inputGrad === false) return gx;
+    // ∇x = col2im(Wᵀ · G)
+    const gradCols = this.gradCols.matrix(this.dtype, cols.shape[0] as number, positions);
+    this.inputGradOp.out = gradCols;
+    matmul(this.weightMatrix, gt, this.inputGradOp);
+    col2im(gradCols.data, gx.data, g);
+    return gx;
+  }
+
+  parameters(): readonly Parameter<D>[] {
+    return this.params;
+  }
+
+  stateDict(): TensorStateDict<D> {
+    return parameterStateDict(this.params);
+  }
+
+  loadStateDict(state: TensorStateDict): void {
+    loadParameterState(this.name, this.params, state);
+  }
+}
+
+/** y[b, f, :] = rows[f, b·plane : (b+1)·plane] — [f, n·plane] blocks to NCHW. */
+function blocksToBatch(rows: FloatArray, y: FloatArray, n: number, f: number, plane: number): void {
+  for (let b = 0; b < n; b++) {
+    for (let k = 0; k < f; k++) {
+      const from = (k * n + b) * plane;
+      y.set(rows.subarray(from, from + plane), (b * f + k) * plane);
+    }
+  }
+}
+
+/** rows[f, b·plane : (b+1)·plane] = g[b, f, :] — NCHW to [f, n·plane] blocks. */
+function batchToBlocks(g: FloatArray, rows: FloatArray, n: number, f: number, plane: number): void {
+  for (let b = 0; b < n; b++) {
+    for (let k = 0; k < f; k++) {
+      const from = (b * f + k) * plane;
+      rows.set(g.subarray(from, from + plane), (k * n + b) * plane);
+    }
+  }
+}
+
+/** y[b, k, :] += bias[k]. */
+function addChannelBias(
+  y: FloatArray,
+  bias: FloatArray,
+  n: number,
+  f: number,
+  plane: number,
+): void {
+  for (let b = 0; b < n; b++) {
+    for (let k = 0; k < f; k++) {
+      const v = bias[k] as number;
+      const start = (b * f + k) * plane;
+      for (let p = start; p < start + plane; p++) y[p] = (y[p] as number) + v;
+    }
+  }
+}
+
+/** out[k] = Σ_j rows[k, j] (or +=, when accumulating). */
+function rowSums(
+  rows: FloatArray,
+  out: FloatArray,
+  f: number,
+  len: number,
+  accumulate: boolean,
+): void {
+  for (let k = 0; k < f; k++) {
+    let s = 0;
+    const start = k * len;
+    for (let j = start; j < start + len; j++) s += rows[j] as number;
+    out[k] = accumulate ? (out[k] as number) + s : s;
+  }
+}
