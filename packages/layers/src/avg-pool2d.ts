@@ -8,6 +8,7 @@ import type { Pair, Window } from './spatial.js';
 import { windowOf } from './spatial.js';
 import { loadParameterState } from './state-dict.js';
 
+/** Options of `AvgPool2d`. */
 export interface AvgPool2dOptions extends PoolOptions {
   /**
    * Divide by kh·kw even where the window overlaps the padding (default true, PyTorch's

@@ -17,6 +17,7 @@ import type {
 } from './layer.js';
 import { checkStateDict, parameterStateDict } from './state-dict.js';
 
+/** Options of `BatchNorm1d` and `BatchNorm2d`. */
 export interface BatchNormOptions<D extends FloatDType> {
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number | undefined;

@@ -7,6 +7,7 @@ import type { Pair, Window } from './spatial.js';
 import { formatPair, pair, windowOf } from './spatial.js';
 import { loadParameterState, parameterStateDict } from './state-dict.js';
 
+/** Options of `Conv2d`. */
 export interface Conv2dOptions<D extends FloatDType> {
   /** The seeded generator the weights are drawn from (required: no hidden global seed). */
   rng: Rng;

@@ -6,6 +6,7 @@ import type { Pair, Window } from './spatial.js';
 import { formatPair, pair, windowOf } from './spatial.js';
 import { loadParameterState } from './state-dict.js';
 
+/** Options of `MaxPool2d` (and, with `countIncludePad`, `AvgPool2d`). */
 export interface PoolOptions {
   /** Step between windows, one number or [h, w] (default: the kernel size). */
   stride?: Pair | undefined;
