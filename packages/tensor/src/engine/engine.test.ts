@@ -252,15 +252,20 @@ const hangingSpawn: Spawn = (data, onExit) => {
   const code = `
     const { workerData } = require('node:worker_threads');
     const c = new Int32Array(workerData.control);
-    const seen = Atomics.load(c, ${SEQ});
+    let seen = Atomics.load(c, ${SEQ});
     Atomics.store(c, ${READY} + workerData.index, 1);
-    Atomics.wait(c, ${SEQ}, seen);
     for (;;) {
-      const v = Atomics.load(c, ${NEXT});
-      if ((v & 1023) >= ((v >>> 10) & 1023)) break;
-      if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) === v) break;
+      // Wait for the next job (polling, like the real workers), then try to claim a block.
+      while (Atomics.load(c, ${SEQ}) === seen) {}
+      seen = Atomics.load(c, ${SEQ});
+      for (;;) {
+        const v = Atomics.load(c, ${NEXT});
+        if ((v & 1023) >= ((v >>> 10) & 1023)) break;
+        if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) === v) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // never finishes it
+        }
+      }
     }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // forever
   `;
   const worker = new Worker(code, { eval: true, workerData: data });
   worker.unref();
