@@ -74,5 +74,5 @@ export interface Layer<D extends FloatDType = FloatDType> {
    * (optional: layers without such state leave it out). Only a training-mode forward may change
    * it.
    */
-  buffers?(): readonly LayerBuffer<D>[];
+  buffers?: (() => readonly LayerBuffer<D>[]) | undefined;
 }

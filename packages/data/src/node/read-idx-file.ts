@@ -12,7 +12,7 @@ import { gunzipAsync } from './decode-idx-sync.js';
  */
 export async function readIdxFile(
   path: string,
-  options: { maxBytes?: number } = {},
+  options: { maxBytes?: number | undefined } = {},
 ): Promise<IdxArray> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IDX_BYTES;
   const handle = await open(path, 'r');
