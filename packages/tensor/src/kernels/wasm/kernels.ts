@@ -41,6 +41,23 @@ export class WasmKernels implements Kernels<Float32Array> {
   lastThreads = 0;
   /** Blocks the last product was split into. */
   lastBlocks = 0;
+  /** Runs one block of the current product on this thread (made once: no closure per call). */
+  private readonly computeBlock = (block: Block, work: number): void =>
+    this.gemmBlock(this.at, block, work);
+  /** The last product's plan (see `plan`). */
+  private readonly planned = { threads: 1, blocks: [] as Block[], shape: 0, timed: false };
+  /** The current product with byte offsets into the memory (reused across calls). */
+  private readonly at: GemmJob<number> = {
+    a: 0,
+    b: 0,
+    c: 0,
+    m: 0,
+    n: 0,
+    k: 0,
+    transA: false,
+    transB: false,
+    accumulate: false,
+  };
 
   /** Compiles (once per variant) and instantiates the module; throws when the runtime refuses. */
   constructor(level: SimdLevel, options: WasmKernelsOptions = {}) {
@@ -87,30 +104,29 @@ export class WasmKernels implements Kernels<Float32Array> {
     return true;
   }
 
-  /** How many threads and blocks a product gets (1 when it is small or threads do not pay). */
-  private plan(job: GemmJob<Float32Array>): {
-    threads: number;
-    blocks: Block[];
-    shape: number;
-    timed: boolean;
-  } {
+  /**
+   * How many threads and blocks a product gets (1 when it is small or threads do not pay), into
+   * `this.planned` (reused: the hot path allocates no plan object).
+   */
+  private plan(job: GemmJob<Float32Array>): void {
     const { m, n, k } = job;
     const t = this.threads;
+    const p = this.planned;
     const flops = 2 * m * n * k;
     let threads = 1;
-    let shape = 0;
-    let timed = false;
+    p.shape = 0;
+    p.timed = false;
     if (t !== undefined && flops >= t.policy.minFlops && t.policy.threads() > 1) {
       const tuner = t.policy.tuner;
-      timed = tuner !== undefined;
-      shape = tuner === undefined ? 0 : shapeKey(m, n, k, job.transA, job.transB);
-      if (tuner === undefined || tuner.useThreads(flops, shape)) {
+      p.timed = tuner !== undefined;
+      p.shape = tuner === undefined ? 0 : shapeKey(m, n, k, job.transA, job.transB);
+      if (tuner === undefined || tuner.useThreads(flops, p.shape)) {
         threads = t.pool.available(t.policy.threads());
       }
     }
     // More blocks than threads, so that the threads that are quicker (or awake) take more.
-    const blocks = splitWork(m, n, threads === 1 ? 1 : threads * BLOCKS_PER_THREAD);
-    return { threads: blocks.length === 1 ? 1 : threads, blocks, shape, timed };
+    p.blocks = splitWork(m, n, threads === 1 ? 1 : threads * BLOCKS_PER_THREAD);
+    p.threads = p.blocks.length === 1 ? 1 : threads;
   }
 
   matmul(job: GemmJob<Float32Array>): boolean {
@@ -123,7 +139,8 @@ export class WasmKernels implements Kernels<Float32Array> {
     const sizeA = m * k;
     const sizeB = k * n;
     const sizeC = m * n;
-    const { threads, blocks, shape, timed } = this.plan(job);
+    this.plan(job);
+    const { threads, blocks, shape, timed } = this.planned;
     const pool = threads > 1 ? this.threads?.pool : undefined;
     const offA = this.base;
     const offB = offA + align(sizeA * 4);
@@ -136,10 +153,19 @@ export class WasmKernels implements Kernels<Float32Array> {
     f.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA / 4);
     f.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB / 4);
     if (accumulate) f.set(c.length === sizeC ? c : c.subarray(0, sizeC), offC / 4);
-    const at: GemmJob<number> = { ...job, a: offA, b: offB, c: offC };
+    const at = this.at;
+    at.a = offA;
+    at.b = offB;
+    at.c = offC;
+    at.m = m;
+    at.n = n;
+    at.k = k;
+    at.transA = job.transA;
+    at.transB = job.transB;
+    at.accumulate = accumulate;
     this.lastThreads = threads;
     this.lastBlocks = blocks.length;
-    const compute = (block: Block, work: number): void => this.gemmBlock(at, block, work);
+    const compute = this.computeBlock;
     const tuner = this.threads?.policy.tuner;
     const started = timed ? performance.now() : 0;
     // Whether the workers were awake: a call that first had to wake them is a poor sample of the
