@@ -157,7 +157,7 @@ function areaWeights(start: number, length: number, out: number): Array<Array<[n
 }
 
 /**
- * Prepares a picture of one digit the way MNIST's digits were prepared: any size, colour type
+ * Prepares a picture of one digit the way MNIST's digits were prepared, whatever its size, colour type
  * (grey, grey + alpha, RGB, RGBA) and polarity in; 784 values in [0, 1], light ink on black, the
  * ink fitted into 20 × 20 (aspect ratio kept) and its centre of mass at pixel (14, 14) of 28 × 28 as in MNIST.
  *
