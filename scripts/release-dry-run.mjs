@@ -17,7 +17,7 @@
 // 5. Runs attw (every resolution profile) on each tarball and publint --strict on each package
 //    as installed.
 // Any failure exits non-zero. --keep leaves the temp directory (printed) on disk.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
 import {
@@ -52,6 +52,8 @@ try {
   const repositories = new Map();
   /** The repository (if a GitHub one) of every README link, to count the links to ours. */
   const readmeRepositoryLinks = [];
+  /** [package, link] of every README link, checked once the repository URL is known. */
+  const repositoryLinks = [];
   for (const [name, tarball] of tarballs) {
     const files = new Set(
       run('tar', ['-tzf', tarball])
@@ -67,7 +69,11 @@ try {
       fail(`${name}: LICENSE differs from the repository's LICENSE`);
     }
     if (files.has('README.md')) {
-      for (const link of markdownLinks(read('README.md'))) {
+      const readme = read('README.md');
+      for (const link of markdownLinks(readme)) {
+        if (link.startsWith('#') && !headingAnchors(readme).has(link.slice(1))) {
+          fail(`${name}: README link "${link}" names no heading of the README`);
+        }
         if (/^(https?:|mailto:|#)/.test(link)) continue;
         const target = posix.normalize(link.replace(/[#?].*$/, ''));
         if (target.startsWith('..') || !(files.has(target) || hasDir(files, target))) {
@@ -94,6 +100,7 @@ try {
     if (files.has('README.md')) {
       for (const link of markdownLinks(read('README.md'))) {
         readmeRepositoryLinks.push(repositoryOf(link));
+        repositoryLinks.push([name, link]);
       }
     }
     if (manifest.repository?.directory !== dir) {
@@ -107,6 +114,24 @@ try {
     console.log(
       `repository URL: ${base} (in ${uses.length} package.json fields and ${links} README links; not checked against a remote: confirm it before the first release)`,
     );
+  }
+  // A README link into the repository (`…/blob/main/CONTRIBUTING.md#add-a-loss`) must name a file
+  // or folder that exists here and, for a Markdown file, a heading it has.
+  for (const [name, link] of repositoryLinks) {
+    const m =
+      /^https:\/\/github\.com\/[^/]+\/[^/]+\/(?:blob|tree)\/[^/]+\/([^#?]+)(?:#(.*))?$/.exec(link);
+    if (m === null || !repositories.has(repositoryOf(link))) continue;
+    const [, path, anchor] = m;
+    const file = join(root, decodeURIComponent(path));
+    if (!existsSync(file))
+      fail(`${name}: README link "${link}" names ${path}, which does not exist`);
+    else if (
+      anchor &&
+      path.endsWith('.md') &&
+      !headingAnchors(readFileSync(file, 'utf8')).has(anchor)
+    ) {
+      fail(`${name}: README link "${link}": ${path} has no heading #${anchor}`);
+    }
   }
   if (repositories.size !== 1) {
     fail(
@@ -284,6 +309,19 @@ function repositoryOf(url) {
     url ?? '',
   );
   return m === null ? undefined : `https://github.com/${m[1]}/${m[2]}`;
+}
+
+/** GitHub's anchors for the headings of a Markdown file (`## Add a loss` → `add-a-loss`). */
+function headingAnchors(markdown) {
+  const withoutCode = markdown.replace(/```[\s\S]*?```/g, '');
+  return new Set(
+    [...withoutCode.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)].map((m) =>
+      m[1]
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-'),
+    ),
+  );
 }
 
 function hasDir(files, dir) {
