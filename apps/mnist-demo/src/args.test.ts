@@ -188,6 +188,12 @@ describe('parseCommand', () => {
       // The whole help has the same section.
       expect(HELP).toContain(help.slice(help.indexOf('\n\n') + 2).split('\n\n')[0]);
     }
+    // The README's flag table and command lines name every flag too.
+    const acceptedByAny = [...flags].filter((f) => COMMANDS.some((c) => accepts(c, f) === true));
+    expect(
+      acceptedByAny.filter((f) => !flagsIn(README).includes(f)),
+      'flags that apps/mnist-demo/README.md does not mention',
+    ).toEqual([]);
     expect(accepts('eval', '--batch-size')).toBe(true);
     expect(accepts('eval', '--epochs')).not.toBe(true);
     expect(accepts('train', '--optimzer')).toBe(false);

@@ -280,12 +280,14 @@ type Row = (typeof OPTION_TABLE)[number];
 type ParseOptions = {
   [R in Row as R['name']]: R extends { value: string }
     ? { type: 'string' }
-    : { type: 'boolean'; short: string };
+    : { type: 'boolean'; short?: string };
 };
 const OPTIONS = Object.fromEntries(
   OPTION_TABLE.map((row: OptionRow) => [
     row.name,
-    row.value === undefined ? { type: 'boolean', short: row.short } : { type: 'string' },
+    row.value !== undefined
+      ? { type: 'string' }
+      : { type: 'boolean', ...(row.short === undefined ? {} : { short: row.short }) },
   ]),
 ) as ParseOptions;
 const OPTIONS_BY_NAME: ReadonlyMap<string, { type: string }> = new Map(Object.entries(OPTIONS));
@@ -334,8 +336,10 @@ function optionLines(command: CommandName): string[] {
   return rowsOf(command).flatMap((row) => {
     const flag = `  ${row.short === undefined ? '' : `-${row.short}, `}${flagWithValue(row)}`;
     const text = `${row.description}${row.default === undefined ? '' : ` [${row.default}]`}`;
-    const head = flag.length < column ? flag.padEnd(column) : `${flag}\n${' '.repeat(column)}`;
-    return wrap(head, text.split(' '), column).join('\n');
+    const words = text.split(' ');
+    return flag.length < column
+      ? wrap(flag.padEnd(column), words, column)
+      : [flag, ...wrap(' '.repeat(column), words, column)];
   });
 }
 
