@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import { exportOnnx, ONNX_OPSET } from '@nabla/interop';
+import { exportOnnx, ONNX_OPSET, toTorchStateDict } from '@nabla/interop';
 import type { Command } from './args.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeCheckpoint, loadCheckpoint } from './checkpoint.js';
@@ -63,7 +63,7 @@ export async function runExport(
     );
   } else {
     await writeFileAtomic(out, encodeCheckpoint(model, kept, 'torch'));
-    const entries = Object.entries(model.net.stateDict())
+    const entries = Object.entries(toTorchStateDict(model.net))
       .map(([name, t]) => `${name} [${t.shape.join(',')}]`)
       .join(', ');
     io.stdout.write(
