@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CNN_VALUES,
-  DEFAULT_SEED,
-  HELP,
-  PRESET_VALUES,
-  parseCommand,
-  UsageError,
-} from './args.js';
+import { CNN_VALUES, DEFAULT_SEED, HELP, PRESET_VALUES, parseCommand, UsageError } from './args.js';
 
 function train(argv: string[]) {
   const c = parseCommand(argv);
