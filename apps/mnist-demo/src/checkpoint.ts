@@ -33,7 +33,7 @@ const MAX_HEADER_BYTES = 64 * 2 ** 10;
 
 /** The format entry of the metadata, so that a file of another model is told apart. */
 export const CHECKPOINT_FORMAT = 'nabla-mnist-mlp';
-/** The format of a CNN checkpoint (`--model cnn`); its `channels` entry ("32,64") says its widths. */
+/** The format of a CNN checkpoint (`--model cnn`); its `channels` entry ("32,64") its widths. */
 export const CNN_CHECKPOINT_FORMAT = 'nabla-mnist-cnn';
 /** The widest convolution a checkpoint may hold (the demo's has 64 channels). */
 export const MAX_CHANNELS = 4096;
@@ -107,7 +107,7 @@ export function decodeCheckpoint(
     const message = e instanceof Error ? e.message : String(e);
     throw new CheckpointError(`${message} (command line: --layout nabla|torch)`, { cause: e });
   }
-  // The architecture: what the metadata says, else (a file from elsewhere) what 0.weight's rank says.
+  // The architecture: what the metadata says, else (a file from elsewhere) 0.weight's rank.
   const kind: ModelKind =
     metadata.format === CNN_CHECKPOINT_FORMAT
       ? 'cnn'

@@ -68,11 +68,13 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
- * Trains the network (the MLP or the CNN) with mini-batches: forward, fused softmax cross-entropy, backward, optimizer
- * step, schedule step; evaluates on the test set after every epoch. Deterministic for a given
- * seed: the initial weights come from `createRng(seed)` and the shuffling from a DataLoader
- * seeded with `seed`, whose epoch `e` order depends only on (seed, e). So a run resumed from a
- * {@link TrainingState} (weights, optimizer and schedule state, epoch and batch) replays the same
+ * Trains the network (the MLP or the CNN) with mini-batches: forward, fused softmax
+ * cross-entropy, backward, optimizer step, schedule step; evaluates on the test set after every
+ * epoch. Deterministic for a given seed: the initial weights come from `createRng(seed)` and the
+ * shuffling from a DataLoader seeded with `seed`, whose epoch `e` order depends only on
+ * (seed, e). So a run resumed from a
+ * {@link TrainingState} (weights and running statistics, optimizer and schedule state, epoch and
+ * batch) replays the same
  * batches and ends with the same weights bit for bit as a run that was never stopped.
  *
  * Non-finite weights are refused before anything is saved: a run whose step made a weight NaN or
