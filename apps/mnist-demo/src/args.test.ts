@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  CNN_VALUES,
   COMMANDS,
   type CommandName,
   DEFAULT_SEED,
@@ -87,6 +88,7 @@ describe('parseCommand', () => {
       batchSize: 32,
       lr: 0.5,
       hidden: 64,
+      model: 'mlp',
       optimizer: 'rmsprop',
       schedule: 'step',
       seed: 42,
@@ -110,6 +112,40 @@ describe('parseCommand', () => {
       epochs: 2,
       lr: 0.05,
     });
+  });
+
+  it('--model cnn trains the CNN with its own epochs and lr; explicit flags still win', () => {
+    expect(train([]).model).toBe('mlp');
+    expect(train(['--model', 'mlp'])).toEqual(train([]));
+    expect(CNN_VALUES).toEqual({ epochs: 3, lr: 2e-3 });
+    expect(train(['--model', 'cnn'])).toMatchObject({
+      ...PRESET_VALUES.default,
+      epochs: 3,
+      lr: 0.002,
+      model: 'cnn',
+    });
+    expect(train(['--model', 'cnn', '--epochs', '5', '--lr', '0.01'])).toMatchObject({
+      model: 'cnn',
+      epochs: 5,
+      lr: 0.01,
+    });
+    // The paper preset keeps its own values for either network.
+    expect(train(['--model', 'cnn', '--preset', 'paper'])).toMatchObject({
+      ...PRESET_VALUES.paper,
+      model: 'cnn',
+    });
+    expect(HELP).toContain('--model NAME        mlp or cnn');
+  });
+
+  it('names a bad --model, --hidden with the CNN, and --model outside train', () => {
+    expect(usageError(['--model', 'resnet'])).toBe('--model must be one of mlp, cnn, got "resnet"');
+    expect(usageError(['--model', 'cnn', '--hidden', '64'])).toBe(
+      "--hidden sets the MLP's width: it does not apply to --model cnn",
+    );
+    expect(usageError(['eval', '--checkpoint', 'm', '--model', 'cnn'])).toContain(
+      '--model does not apply to eval',
+    );
+    expect(usageError(['--modle', 'cnn'])).toContain('(did you mean --model?)');
   });
 
   it('parses eval and predict', () => {
