@@ -89,6 +89,7 @@ export {
   randomNormal,
   uniform,
 } from './random.js';
+export { releaseResident, residentCopy, residentZeros } from './resident.js';
 export { ReusableBuffer } from './reusable-buffer.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, formatShape, ShapeError, shapesEqual, sizeOf } from './shape.js';

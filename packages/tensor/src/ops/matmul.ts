@@ -59,9 +59,9 @@ export function matmul<D extends FloatDType>(
     if (out.rank !== 2 || out.shape[0] !== m || out.shape[1] !== n) {
       throw new ShapeError(`matmul: out has shape ${formatShape(out.shape)}, expected [${m},${n}]`);
     }
-    if (out.data.buffer === a.data.buffer || out.data.buffer === b.data.buffer) {
-      if (overlaps(out, a) || overlaps(out, b))
-        throw new RangeError('matmul: out must not overlap an operand');
+    const engine = getEngine();
+    if (engine.overlapping(out.data, a.data) || engine.overlapping(out.data, b.data)) {
+      throw new RangeError('matmul: out must not overlap an operand');
     }
     c = out;
   } else {
@@ -70,12 +70,4 @@ export function matmul<D extends FloatDType>(
   }
   getEngine().matmul({ a: a.data, b: b.data, c: c.data, m, n, k, transA, transB, accumulate });
   return c;
-}
-
-function overlaps(x: Tensor, y: Tensor): boolean {
-  const xs = x.data.byteOffset;
-  const xe = xs + x.data.byteLength;
-  const ys = y.data.byteOffset;
-  const ye = ys + y.data.byteLength;
-  return xs < ye && ys < xe;
 }
