@@ -291,7 +291,7 @@ class ComputeEngine implements Engine {
   }
 
   matmul(job: GemmJob): void {
-    const wasm = this.wasmFor([job.a, job.b, job.c]);
+    const wasm = this.wasmFor([job.a, job.b, job.c, job.operand]);
     if (wasm !== undefined) {
       if (wasm.matmul(job as GemmJob<Float32Array>)) return;
       this.memoryFallbacks++;
@@ -373,8 +373,7 @@ class ComputeEngine implements Engine {
   overlapping(a: ArrayBufferView, b: ArrayBufferView): boolean {
     if (a.byteLength === 0 || b.byteLength === 0) return false;
     const wasm = this.active?.wasm;
-    const same =
-      a.buffer === b.buffer || (wasm !== undefined && wasm.owns(a.buffer) && wasm.owns(b.buffer));
+    const same = a.buffer === b.buffer || (wasm?.owns(a.buffer) === true && wasm.owns(b.buffer));
     return (
       same &&
       a.byteOffset < b.byteOffset + b.byteLength &&

@@ -1,5 +1,12 @@
 import { sharedMaxPages } from '../generated/wasm-binaries.js';
-import type { AdamCoefficients, Block, GemmJob, Kernels } from '../kernels.js';
+import { jsEpilogue } from '../js/epilogue.js';
+import {
+  type AdamCoefficients,
+  type Block,
+  EPILOGUE,
+  type GemmJob,
+  type Kernels,
+} from '../kernels.js';
 import type { ThreadPool } from '../threads/pool.js';
 import { BLOCKS_PER_THREAD, splitWork, type ThreadPolicy } from '../threads/split.js';
 import { shapeKey } from '../threads/tuner.js';
@@ -72,6 +79,8 @@ export class WasmKernels implements Kernels<Float32Array> {
     transA: false,
     transB: false,
     accumulate: false,
+    epilogue: 0,
+    operand: 0,
   };
 
   /** Compiles (once per variant) and instantiates the module; throws when the runtime refuses. */
@@ -201,6 +210,7 @@ export class WasmKernels implements Kernels<Float32Array> {
     if (m === 0 || n === 0) return true;
     if (k === 0) {
       if (!accumulate) c.fill(0, 0, m * n);
+      if (job.epilogue && job.operand !== undefined) jsEpilogue(c, m, n, job.epilogue, job.operand);
       return true;
     }
     const sizeA = m * k;
@@ -221,6 +231,13 @@ export class WasmKernels implements Kernels<Float32Array> {
     if (rb < 0) top += align(sizeB * 4);
     const offC = rc >= 0 ? rc : top;
     if (rc < 0) top += align(sizeC * 4);
+    // The epilogue's operand: a bias row (n) or a mask shaped like C (m×n).
+    const epilogue = job.operand === undefined ? 0 : (job.epilogue ?? 0);
+    const operand = job.operand as Float32Array;
+    const sizeE = epilogue === EPILOGUE.reluMask ? sizeC : n;
+    const re = epilogue === 0 ? -1 : this.residentAt(operand);
+    const offE = epilogue === 0 ? 0 : re >= 0 ? re : top;
+    if (epilogue !== 0 && re < 0) top += align(sizeE * 4);
     const offW = top;
     if (!this.reserve(offW + (pool === undefined ? 1 : pool.slots()) * this.workBytes)) {
       return false;
@@ -229,6 +246,9 @@ export class WasmKernels implements Kernels<Float32Array> {
     if (ra < 0) f.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA / 4);
     if (rb < 0) f.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB / 4);
     if (accumulate && rc < 0) f.set(c.length === sizeC ? c : c.subarray(0, sizeC), offC / 4);
+    if (epilogue !== 0 && re < 0) {
+      f.set(operand.length === sizeE ? operand : operand.subarray(0, sizeE), offE / 4);
+    }
     const at = this.at;
     at.a = offA;
     at.b = offB;
@@ -239,6 +259,8 @@ export class WasmKernels implements Kernels<Float32Array> {
     at.transA = job.transA;
     at.transB = job.transB;
     at.accumulate = accumulate;
+    at.epilogue = epilogue;
+    at.operand = offE;
     this.lastThreads = threads;
     this.lastBlocks = blocks.length;
     const compute = this.computeBlock;
@@ -260,8 +282,25 @@ export class WasmKernels implements Kernels<Float32Array> {
 
   /** The one place the module's `gemm` is called from this thread (workers: see threads/pool.ts). */
   private gemmBlock(job: GemmJob<number>, [i0, i1, j0, j1]: Block, work: number): void {
-    const { a, b, c, m, n, k, transA, transB, accumulate } = job;
-    this.exports.gemm(a, b, c, m, n, k, +transA, +transB, +accumulate, i0, i1, j0, j1, work);
+    const { a, b, c, m, n, k, transA, transB, accumulate, epilogue = 0, operand = 0 } = job;
+    this.exports.gemm(
+      a,
+      b,
+      c,
+      m,
+      n,
+      k,
+      +transA,
+      +transB,
+      +accumulate,
+      epilogue,
+      operand,
+      i0,
+      i1,
+      j0,
+      j1,
+      work,
+    );
   }
 
   /**
