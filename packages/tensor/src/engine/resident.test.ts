@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkEdgeShapes, checkMatmul, type MatmulPath } from '../kernels/conformance.js';
 import type { AdamCoefficients, GemmJob } from '../kernels/kernels.js';
 import { createRng } from '../random.js';
+import { releaseResident, residentZeros } from '../resident.js';
 import { createEngine, type Engine, type EngineOptions, internals } from './engine.js';
+import { engineInfo } from './registry.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -264,3 +266,44 @@ describe('resident arrays', () => {
 function supportWithoutShared() {
   return { simd: true, relaxedSimd: false, sharedSimd: false, sharedRelaxedSimd: false };
 }
+
+describe('resident tensors (the shared engine)', () => {
+  const settle = async (until: () => boolean) => {
+    for (let i = 0; i < 50 && !until(); i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  };
+
+  it('keep the memory of a tensor a view still uses, and give it back after', async () => {
+    const base = engineInfo().residentBytes;
+    const make = () => {
+      const t = residentZeros([100, 10]);
+      t.data.fill(7);
+      return t.rows(2, 5).reshape([30]);
+    };
+    let view: ReturnType<typeof make> | undefined = make();
+    expect(engineInfo().resident).toBe(true);
+    // The tensor that held the memory is unreachable now; churn allocations over freed memory.
+    for (let round = 0; round < 5; round++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      for (let i = 0; i < 20; i++) residentZeros([1000]).data.fill(1);
+    }
+    expect(view.data.every((v) => v === 7)).toBe(true);
+    view = undefined;
+    await settle(() => engineInfo().residentBytes === base);
+    expect(engineInfo().residentBytes).toBe(base);
+  }, 60_000);
+
+  it('are released at once by releaseResident, and only once', () => {
+    const base = engineInfo().residentBytes;
+    const t = residentZeros([256, 256]);
+    expect(engineInfo().residentBytes).toBe(base + 256 * 256 * 4);
+    releaseResident(t);
+    releaseResident(t);
+    expect(engineInfo().residentBytes).toBe(base);
+    // float64 tensors are ordinary ones.
+    expect(residentZeros([4], 'float64').data.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+});
