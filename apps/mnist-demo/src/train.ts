@@ -81,7 +81,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const now = options.now ?? (() => performance.now());
   const started = now();
   const model = createMlp(config.hidden, createRng(config.seed));
-  const trainSet = new MnistDataset(options.train);
+  // Training batches in the engine's memory: the first product reads them where they are.
+  const trainSet = new MnistDataset(options.train, { resident: true });
   const testSet = new MnistDataset(options.test);
   const loader = new DataLoader<MnistBatch>(trainSet, {
     batchSize: config.batchSize,

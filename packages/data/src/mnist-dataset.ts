@@ -20,6 +20,13 @@ export interface MnistDatasetOptions {
    * true, `flatten` is ignored. Default false.
    */
   nchw?: boolean | undefined;
+  /**
+   * Allocate the batches' images in the engine's memory (`residentZeros` of @nabla/tensor), so
+   * the first product of a training step reads them where they are. Their `data` is then a view
+   * of shared memory, which some APIs refuse (onnxruntime-node's `Tensor`, a browser's
+   * `TextDecoder`): pass those a copy. Default false.
+   */
+  resident?: boolean | undefined;
 }
 
 /** One MNIST item: the image's bytes (a view, `height·width` long, row-major) and its label. */
@@ -83,6 +90,7 @@ export class MnistDataset implements BatchDataset<MnistItem, MnistBatch> {
   private readonly table: Float32Array;
   private readonly flatten: boolean;
   private readonly nchw: boolean;
+  private readonly resident: boolean;
   /** The images as little-endian 32-bit words (4 pixels each), when rows allow it. */
   private readonly words: Uint32Array | undefined;
 
@@ -100,6 +108,7 @@ export class MnistDataset implements BatchDataset<MnistItem, MnistBatch> {
     this.table = pixelTable(options.normalize ?? 'unit');
     this.flatten = options.flatten ?? true;
     this.nchw = options.nchw ?? false;
+    this.resident = options.resident ?? false;
     this.words = wordView(images, pixels);
   }
 
@@ -120,8 +129,9 @@ export class MnistDataset implements BatchDataset<MnistItem, MnistBatch> {
         ? [size, this.pixels]
         : [size, height, width];
     return {
-      // In the engine's memory where it can be, so the first product reads the batch in place.
-      x: residentZeros(xShape),
+      x: this.resident
+        ? residentZeros(xShape)
+        : new Tensor('float32', new Float32Array(size * this.pixels), xShape),
       y: new Tensor('int32', new Int32Array(size), [size]),
     };
   }
