@@ -72,7 +72,9 @@ describe('Sequential: fused Linear → ReLU', () => {
         const p1 = fused.parameters();
         const p2 = loose.flatMap((l) => l.parameters());
         expect(p1.length).toBe(p2.length);
-        p1.forEach((p, i) => sameValues(p.grad, (p2[i] as (typeof p2)[number]).grad, `∇${p.name}`));
+        p1.forEach((p, i) => {
+          sameValues(p.grad, (p2[i] as (typeof p2)[number]).grad, `∇${p.name}`);
+        });
       }
     },
   );
