@@ -38,7 +38,8 @@ export type {
   SafetensorsErrorCode,
 } from './io/safetensors.js';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './io/safetensors.js';
-export type { AdamCoefficients, GemmJob } from './kernels/kernels.js';
+export type { AdamCoefficients, Epilogue, GemmJob } from './kernels/kernels.js';
+export { EPILOGUE } from './kernels/kernels.js';
 export type { BinaryOp, Operand } from './ops/binary.js';
 export {
   add,
