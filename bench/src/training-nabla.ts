@@ -32,7 +32,7 @@ async function nablaTraining(
   const model = new Sequential<'float32'>(...layers);
   const loss = new SoftmaxCrossEntropy();
   const optimizer = new SGD(model.parameters(), { lr: config.lr });
-  const dataset = new MnistDataset(data.split);
+  const dataset = new MnistDataset(data.split, { resident: true });
   let loader: { samples: number; loader: DataLoader<MnistBatch> } | undefined;
   const ctx = { training: true };
   // The first layer's input gradient is not needed: skip that product, as a tuned loop would.

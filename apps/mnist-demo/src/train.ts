@@ -86,7 +86,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const now = options.now ?? (() => performance.now());
   const started = now();
   const model = createModel(config.model ?? 'mlp', config.hidden, createRng(config.seed));
-  const trainSet = new MnistDataset(options.train, datasetOptions(model));
+  // Training batches in the engine's memory (the first product reads them where they are), from
+  // images converted once (a batch is then row copies).
+  const trainSet = new MnistDataset(options.train, {
+    ...datasetOptions(model),
+    resident: true,
+    precompute: true,
+  });
   const testSet = new MnistDataset(options.test, datasetOptions(model));
   const loader = new DataLoader<MnistBatch>(trainSet, {
     batchSize: config.batchSize,
