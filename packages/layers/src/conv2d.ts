@@ -28,7 +28,20 @@ export interface Conv2dOptions<D extends FloatDType> {
   distribution?: 'normal' | 'uniform' | undefined;
   /** Element type of the parameters and of the inputs the layer accepts. Default float32. */
   dtype?: D | undefined;
+  /**
+   * The most elements the im2col matrix may hold (default {@link CONV_COLUMNS_LIMIT}). A batch
+   * whose matrix would be larger is processed in chunks of whole images, so memory stays bounded
+   * for any batch size (backward then unfolds each chunk again). One image is always processed.
+   */
+  maxColumns?: number | undefined;
 }
+
+/**
+ * Default `maxColumns`: 2²⁰ elements (4 MB in float32). Chunks this small stay in the cache
+ * between the unfolding, the copy into the kernels' memory and the product, which made the CNN's
+ * convolutions faster than one matrix for the whole batch (see docs/benchmarks.md).
+ */
+export const CONV_COLUMNS_LIMIT = 1 << 20;
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch) of NCHW inputs: x [n, c, h, w] →
@@ -52,6 +65,8 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
   readonly dilation: readonly [number, number];
   readonly weight: Parameter<D>;
   readonly bias: Parameter<D> | undefined;
+  /** The most elements of the im2col matrix (see `Conv2dOptions.maxColumns`). */
+  readonly maxColumns: number;
   private readonly params: readonly Parameter<D>[];
   /** The weight and its gradient viewed as [f, c·kh·kw] matrices (views, no copies). */
   private readonly weightMatrix: Tensor<D>;
@@ -112,6 +127,13 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
         `${this.name}: unknown init ${JSON.stringify(init)} / distribution ${JSON.stringify(distribution)}; expected init 'he' | 'glorot' and distribution 'normal' | 'uniform'`,
       );
     }
+    const maxColumns = opts.maxColumns ?? CONV_COLUMNS_LIMIT;
+    if (!Number.isInteger(maxColumns) || maxColumns < 1) {
+      throw new RangeError(
+        `${this.name}: maxColumns must be a positive integer, got ${String(maxColumns)}`,
+      );
+    }
+    this.maxColumns = maxColumns;
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     const [kh, kw] = this.kernelSize;
@@ -151,14 +173,16 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
     }
     const f = this.outChannels;
     const plane = g.oh * g.ow;
-    const positions = g.n * plane;
-    const cols = this.cols.matrix(this.dtype, this.weightMatrix.shape[1] as number, positions);
-    im2col(x.data, cols.data, g);
-    const yt = this.rows.matrix(this.dtype, f, positions);
-    this.forwardOp.out = yt;
-    matmul(this.weightMatrix, cols, this.forwardOp);
+    const chunk = this.chunkOf(g);
     const y = this.out.get(this.dtype, [g.n, f, g.oh, g.ow]);
-    blocksToBatch(yt.data, y.data, g.n, f, plane);
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const cn = Math.min(chunk, g.n - b0);
+      const cols = this.unfold(x, g, b0, cn);
+      const yt = this.rows.matrix(this.dtype, f, cn * plane);
+      this.forwardOp.out = yt;
+      matmul(this.weightMatrix, cols, this.forwardOp);
+      blocksToBatch(yt.data, y.data, b0, cn, f, plane);
+    }
     if (this.bias) addChannelBias(y.data, this.bias.value.data, g.n, f, plane);
     this.last = { x, window: g };
     return y;
@@ -169,26 +193,52 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
     const f = this.outChannels;
     assertGradOut(this.name, gradOut, [g.n, f, g.oh, g.ow], this.dtype);
     const accumulate = options.accumulate === true;
+    const inputGrad = options.inputGrad !== false;
     const plane = g.oh * g.ow;
-    const positions = g.n * plane;
-    // G as [f, n·oh·ow]: the layout of the forward product.
-    const gt = this.rows.matrix(this.dtype, f, positions);
-    batchToBlocks(gradOut.data, gt.data, g.n, f, plane);
-    // ∇b = Σ over n, oh, ow of G
-    if (this.bias) rowSums(gt.data, this.bias.grad.data, f, positions, accumulate);
-    // ∇W = G · colsᵀ
-    const cols = this.cols.matrix(this.dtype, this.weightMatrix.shape[1] as number, positions);
-    this.weightGradOp.out = this.weightGradMatrix;
-    this.weightGradOp.accumulate = accumulate;
-    matmul(gt, cols, this.weightGradOp);
+    const chunk = this.chunkOf(g);
     const gx = this.gradIn.like(x);
-    if (options.inputGrad === false) return gx;
-    // ∇x = col2im(Wᵀ · G)
-    const gradCols = this.gradCols.matrix(this.dtype, cols.shape[0] as number, positions);
-    this.inputGradOp.out = gradCols;
-    matmul(this.weightMatrix, gt, this.inputGradOp);
-    col2im(gradCols.data, gx.data, g);
+    const fanIn = this.weightMatrix.shape[1] as number;
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const cn = Math.min(chunk, g.n - b0);
+      const positions = cn * plane;
+      // Later chunks add to what the earlier ones wrote.
+      const add = accumulate || b0 > 0;
+      // G as [f, cn·oh·ow]: the layout of the forward product.
+      const gt = this.rows.matrix(this.dtype, f, positions);
+      batchToBlocks(gradOut.data, gt.data, b0, cn, f, plane);
+      // ∇b = Σ over n, oh, ow of G
+      if (this.bias) rowSums(gt.data, this.bias.grad.data, f, positions, add);
+      // ∇W = G · colsᵀ; one chunk still holds the forward's columns, several are unfolded again.
+      const cols =
+        chunk >= g.n ? this.cols.matrix(this.dtype, fanIn, positions) : this.unfold(x, g, b0, cn);
+      this.weightGradOp.out = this.weightGradMatrix;
+      this.weightGradOp.accumulate = add;
+      matmul(gt, cols, this.weightGradOp);
+      if (!inputGrad) continue;
+      // ∇x = col2im(Wᵀ · G)
+      const gradCols = this.gradCols.matrix(this.dtype, fanIn, positions);
+      this.inputGradOp.out = gradCols;
+      matmul(this.weightMatrix, gt, this.inputGradOp);
+      col2im(gradCols.data, gx.data, g, b0, cn);
+    }
     return gx;
+  }
+
+  /** Images per chunk: as many as `maxColumns` allows, at least one. */
+  private chunkOf(g: Window): number {
+    const perImage = (this.weightMatrix.shape[1] as number) * g.oh * g.ow;
+    return Math.max(1, Math.min(g.n, Math.floor(this.maxColumns / perImage)));
+  }
+
+  /** im2col of images [b0, b0 + cn) of x into the reused columns buffer. */
+  private unfold(x: Tensor<D>, g: Window, b0: number, cn: number): Tensor<D> {
+    const cols = this.cols.matrix(
+      this.dtype,
+      this.weightMatrix.shape[1] as number,
+      cn * g.oh * g.ow,
+    );
+    im2col(x.data, cols.data, g, b0, cn);
+    return cols;
   }
 
   parameters(): readonly Parameter<D>[] {
@@ -204,22 +254,36 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
   }
 }
 
-/** y[b, f, :] = rows[f, b·plane : (b+1)·plane] — [f, n·plane] blocks to NCHW. */
-function blocksToBatch(rows: FloatArray, y: FloatArray, n: number, f: number, plane: number): void {
-  for (let b = 0; b < n; b++) {
+/** y[b0 + b, k, :] = rows[k, b·plane : (b+1)·plane] for b < cn — [f, cn·plane] blocks to NCHW. */
+function blocksToBatch(
+  rows: FloatArray,
+  y: FloatArray,
+  b0: number,
+  cn: number,
+  f: number,
+  plane: number,
+): void {
+  for (let b = 0; b < cn; b++) {
     for (let k = 0; k < f; k++) {
-      const from = (k * n + b) * plane;
-      y.set(rows.subarray(from, from + plane), (b * f + k) * plane);
+      const from = (k * cn + b) * plane;
+      y.set(rows.subarray(from, from + plane), ((b0 + b) * f + k) * plane);
     }
   }
 }
 
-/** rows[f, b·plane : (b+1)·plane] = g[b, f, :] — NCHW to [f, n·plane] blocks. */
-function batchToBlocks(g: FloatArray, rows: FloatArray, n: number, f: number, plane: number): void {
-  for (let b = 0; b < n; b++) {
+/** rows[k, b·plane : (b+1)·plane] = g[b0 + b, k, :] for b < cn — NCHW to [f, cn·plane] blocks. */
+function batchToBlocks(
+  g: FloatArray,
+  rows: FloatArray,
+  b0: number,
+  cn: number,
+  f: number,
+  plane: number,
+): void {
+  for (let b = 0; b < cn; b++) {
     for (let k = 0; k < f; k++) {
-      const from = (b * f + k) * plane;
-      rows.set(g.subarray(from, from + plane), (k * n + b) * plane);
+      const from = ((b0 + b) * f + k) * plane;
+      rows.set(g.subarray(from, from + plane), (k * cn + b) * plane);
     }
   }
 }
