@@ -3,13 +3,8 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getThreads } from '@nabla/tensor';
-import {
-  convTable,
-  nablaConvSystem,
-  runConv,
-  tfjsConvSystem,
-  tfjsWasmComposedSystem,
-} from './conv.js';
+import { nablaConvSystem, runConv, tfjsConvSystem, tfjsWasmComposedSystem } from './conv.js';
+import { convTable } from './conv-table.js';
 import { heapTable, runHeap } from './heap.js';
 import { matmulTable, runMatmul, tfjsMatmulSystem } from './matmul.js';
 import { nablaMatmulSystems } from './matmul-nabla.js';
