@@ -15,29 +15,39 @@ export function im2col(x: FloatArray, cols: FloatArray, g: Window, b0 = 0, cn = 
   const hw = h * w;
   const chw = c * hw;
   const rowStep = sh * w;
+  const plane = oh * ow;
   let o = 0;
   for (let ci = 0; ci < c; ci++) {
     for (let i = 0; i < kh; i++) {
       const [yLo, yHi] = validRange(h, oh, sh, ph, i * dh);
       for (let j = 0; j < kw; j++) {
         const [xLo, xHi] = validRange(w, ow, sw, pw, j * dw);
-        // Input index of output (0, 0) for this tap in image b0, channel ci (may be outside).
-        const first = b0 * chw + ci * hw + (i * dh - ph) * w + j * dw - pw;
+        const right = ow - xHi;
+        const run = xHi - xLo;
+        // Input index of output (yLo·…, xLo) for this tap in image b0, channel ci.
+        const first = b0 * chw + ci * hw + (i * dh - ph) * w + j * dw - pw + xLo * sw;
         for (let b = 0; b < cn; b++) {
-          const planeEnd = o + oh * ow;
+          const planeEnd = o + plane;
           // Output rows whose input row is in the padding are all zero.
           for (const end = o + yLo * ow; o < end; o++) cols[o] = 0;
           let s = first + b * chw + yLo * rowStep;
           for (let y = yLo; y < yHi; y++, s += rowStep) {
-            for (let xo = 0; xo < xLo; xo++) cols[o++] = 0;
+            for (let z = 0; z < xLo; z++) cols[o++] = 0;
             if (sw === 1) {
-              for (let k = s + xLo, e = s + xHi; k < e; k++) cols[o++] = x[k] as number;
-            } else {
-              for (let k = s + xLo * sw, e = s + xHi * sw; k < e; k += sw) {
-                cols[o++] = x[k] as number;
+              // Unrolled by 4: about 1.5–2× faster than one element per iteration in V8.
+              let k = s;
+              const e = s + run;
+              for (; k + 4 <= e; k += 4, o += 4) {
+                cols[o] = x[k] as number;
+                cols[o + 1] = x[k + 1] as number;
+                cols[o + 2] = x[k + 2] as number;
+                cols[o + 3] = x[k + 3] as number;
               }
+              for (; k < e; k++) cols[o++] = x[k] as number;
+            } else {
+              for (let k = s, e = s + run * sw; k < e; k += sw) cols[o++] = x[k] as number;
             }
-            for (let xo = xHi; xo < ow; xo++) cols[o++] = 0;
+            for (let z = 0; z < right; z++) cols[o++] = 0;
           }
           for (; o < planeEnd; o++) cols[o] = 0;
         }
@@ -65,17 +75,25 @@ export function col2im(cols: FloatArray, gx: FloatArray, g: Window, b0 = 0, cn =
       const [yLo, yHi] = validRange(h, oh, sh, ph, i * dh);
       for (let j = 0; j < kw; j++, row += cn * plane) {
         const [xLo, xHi] = validRange(w, ow, sw, pw, j * dw);
-        const first = b0 * chw + ci * hw + (i * dh - ph) * w + j * dw - pw;
+        const run = xHi - xLo;
+        const first = b0 * chw + ci * hw + (i * dh - ph) * w + j * dw - pw + xLo * sw;
         for (let b = 0; b < cn; b++) {
-          let o = row + b * plane + yLo * ow;
+          let o = row + b * plane + yLo * ow + xLo;
           let s = first + b * chw + yLo * rowStep;
           for (let y = yLo; y < yHi; y++, s += rowStep, o += ow) {
             if (sw === 1) {
-              for (let k = s + xLo, e = s + xHi, p = o + xLo; k < e; k++, p++) {
+              let k = s;
+              let p = o;
+              const e = s + run;
+              for (; k + 4 <= e; k += 4, p += 4) {
                 gx[k] = (gx[k] as number) + (cols[p] as number);
+                gx[k + 1] = (gx[k + 1] as number) + (cols[p + 1] as number);
+                gx[k + 2] = (gx[k + 2] as number) + (cols[p + 2] as number);
+                gx[k + 3] = (gx[k + 3] as number) + (cols[p + 3] as number);
               }
+              for (; k < e; k++, p++) gx[k] = (gx[k] as number) + (cols[p] as number);
             } else {
-              for (let k = s + xLo * sw, e = s + xHi * sw, p = o + xLo; k < e; k += sw, p++) {
+              for (let k = s, e = s + run * sw, p = o; k < e; k += sw, p++) {
                 gx[k] = (gx[k] as number) + (cols[p] as number);
               }
             }
