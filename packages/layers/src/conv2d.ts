@@ -48,13 +48,16 @@ export const CONV_COLUMNS_LIMIT = 1 << 23;
  * 2-D convolution (cross-correlation, as in PyTorch) of NCHW inputs: x [n, c, h, w] →
  * y [n, f, oh, ow] with weight [f, c, kh, kw] and bias [f].
  *
- * Forward is im2col followed by ONE matrix product over the whole batch:
+ * Forward is im2col followed by ONE matrix product over the whole batch (or over each chunk of
+ * images when the batch's matrix would exceed `maxColumns` elements):
  * cols = im2col(x) [c·kh·kw, n·oh·ow], Y = W·cols [f, n·oh·ow] (W viewed as [f, c·kh·kw]),
  * then Y's blocks are copied to NCHW and the bias added.
  *
  * Backward, with G = ∂L/∂y rearranged to [f, n·oh·ow]: ∇W = G·colsᵀ, ∇b = the sums of G over
- * n, oh and ow, ∇x = col2im(Wᵀ·G). Both products use matmul's transpose flags (no transposed
- * copies), so the engine's fast kernels do the arithmetic; only the gathers are plain loops.
+ * n, oh and ow, ∇x = col2im(Wᵀ·G), chunk by chunk (∇W and ∇b summed over the chunks; with more
+ * than one chunk each is unfolded again). Both products use matmul's transpose flags (no
+ * transposed copies), so the engine's fast kernels do the arithmetic; only the gathers are plain
+ * loops.
  */
 export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
   readonly name: string;
