@@ -185,9 +185,8 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
       const yt = this.rows.matrix(this.dtype, f, cn * plane);
       this.forwardOp.out = yt;
       matmul(this.weightMatrix, cols, this.forwardOp);
-      blocksToBatch(yt.data, y.data, b0, cn, f, plane);
+      blocksToBatch(yt.data, y.data, this.bias?.value.data, b0, cn, f, plane);
     }
-    if (this.bias) addChannelBias(y.data, this.bias.value.data, g.n, f, plane);
     this.last = { x, window: g };
     return y;
   }
@@ -258,10 +257,14 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
   }
 }
 
-/** y[b0 + b, k, :] = rows[k, b·plane : (b+1)·plane] for b < cn — [f, cn·plane] blocks to NCHW. */
+/**
+ * y[b0 + b, k, :] = rows[k, b·plane : (b+1)·plane] (+ bias[k]) for b < cn — [f, cn·plane]
+ * blocks to NCHW, the bias added in the same pass.
+ */
 function blocksToBatch(
   rows: FloatArray,
   y: FloatArray,
+  bias: FloatArray | undefined,
   b0: number,
   cn: number,
   f: number,
@@ -270,7 +273,13 @@ function blocksToBatch(
   for (let b = 0; b < cn; b++) {
     for (let k = 0; k < f; k++) {
       const from = (k * cn + b) * plane;
-      y.set(rows.subarray(from, from + plane), ((b0 + b) * f + k) * plane);
+      const to = ((b0 + b) * f + k) * plane;
+      if (bias === undefined) {
+        y.set(rows.subarray(from, from + plane), to);
+      } else {
+        const v = bias[k] as number;
+        for (let p = 0; p < plane; p++) y[to + p] = (rows[from + p] as number) + v;
+      }
     }
   }
 }
@@ -288,23 +297,6 @@ function batchToBlocks(
     for (let k = 0; k < f; k++) {
       const from = ((b0 + b) * f + k) * plane;
       rows.set(g.subarray(from, from + plane), (k * cn + b) * plane);
-    }
-  }
-}
-
-/** y[b, k, :] += bias[k]. */
-function addChannelBias(
-  y: FloatArray,
-  bias: FloatArray,
-  n: number,
-  f: number,
-  plane: number,
-): void {
-  for (let b = 0; b < n; b++) {
-    for (let k = 0; k < f; k++) {
-      const v = bias[k] as number;
-      const start = (b * f + k) * plane;
-      for (let p = start; p < start + plane; p++) y[p] = (y[p] as number) + v;
     }
   }
 }
