@@ -6,7 +6,8 @@
 // 1. Packs every public package with `pnpm pack` (workspace: ranges rewritten, as on publish).
 // 2. Checks each tarball: LICENSE (the repository's) and README.md present, every relative link
 //    of the README pointing at a file inside the tarball, no `workspace:` range, repository,
-//    homepage and bugs set.
+//    homepage and bugs set, all naming one repository, whose URL is printed (it is not checked
+//    against a real remote: confirm it before the first release, see CONTRIBUTING.md).
 // 3. Installs the tarballs with npm into a fresh project (no scripts needed) and loads every
 //    entry point as ESM and as CommonJS (same export names both ways), with a small run.
 // 4. Type-checks a strict consumer (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess)
@@ -16,7 +17,7 @@
 // 5. Runs attw (every resolution profile) on each tarball and publint --strict on each package
 //    as installed.
 // Any failure exits non-zero. --keep leaves the temp directory (printed) on disk.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
 import {
@@ -47,6 +48,12 @@ try {
 
   // --- 2. tarball contents --------------------------------------------------------------------
   const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+  /** Repository URL → the package.json fields that name it (repository, homepage, bugs). */
+  const repositories = new Map();
+  /** The repository (if a GitHub one) of every README link, to count the links to ours. */
+  const readmeRepositoryLinks = [];
+  /** [package, link] of every README link, checked once the repository URL is known. */
+  const repositoryLinks = [];
   for (const [name, tarball] of tarballs) {
     const files = new Set(
       run('tar', ['-tzf', tarball])
@@ -62,7 +69,11 @@ try {
       fail(`${name}: LICENSE differs from the repository's LICENSE`);
     }
     if (files.has('README.md')) {
-      for (const link of markdownLinks(read('README.md'))) {
+      const readme = read('README.md');
+      for (const link of markdownLinks(readme)) {
+        if (link.startsWith('#') && !headingAnchors(readme).has(link.slice(1))) {
+          fail(`${name}: README link "${link}" names no heading of the README`);
+        }
         if (/^(https?:|mailto:|#)/.test(link)) continue;
         const target = posix.normalize(link.replace(/[#?].*$/, ''));
         if (target.startsWith('..') || !(files.has(target) || hasDir(files, target))) {
@@ -76,6 +87,56 @@ try {
     for (const field of ['license', 'repository', 'homepage', 'bugs', 'description']) {
       if (!manifest[field]) fail(`${name}: package.json has no "${field}"`);
     }
+    const dir = posix.relative(root, packages.find((p) => p.name === name).dir);
+    for (const [where, url] of [
+      ['repository.url', manifest.repository?.url],
+      ['homepage', manifest.homepage],
+      ['bugs.url', manifest.bugs?.url],
+    ]) {
+      const base = repositoryOf(url);
+      if (base === undefined) fail(`${name}: ${where} ${JSON.stringify(url)} is not a GitHub URL`);
+      else repositories.set(base, [...(repositories.get(base) ?? []), `${name} ${where}`]);
+    }
+    if (files.has('README.md')) {
+      for (const link of markdownLinks(read('README.md'))) {
+        readmeRepositoryLinks.push(repositoryOf(link));
+        repositoryLinks.push([name, link]);
+      }
+    }
+    if (manifest.repository?.directory !== dir) {
+      fail(`${name}: repository.directory is "${manifest.repository?.directory}", not "${dir}"`);
+    }
+  }
+  // The repository URL is not checked against a real remote (there is none yet): it is printed so
+  // that a reviewer sees it, and every package must name the same one in every field.
+  for (const [base, uses] of repositories) {
+    const links = readmeRepositoryLinks.filter((link) => link === base).length;
+    console.log(
+      `repository URL: ${base} (in ${uses.length} package.json fields and ${links} README links; not checked against a remote: confirm it before the first release)`,
+    );
+  }
+  // A README link into the repository (`…/blob/main/CONTRIBUTING.md#add-a-loss`) must name a file
+  // or folder that exists here and, for a Markdown file, a heading it has.
+  for (const [name, link] of repositoryLinks) {
+    const m =
+      /^https:\/\/github\.com\/[^/]+\/[^/]+\/(?:blob|tree)\/[^/]+\/([^#?]+)(?:#(.*))?$/.exec(link);
+    if (m === null || !repositories.has(repositoryOf(link))) continue;
+    const [, path, anchor] = m;
+    const file = join(root, decodeURIComponent(path));
+    if (!existsSync(file))
+      fail(`${name}: README link "${link}" names ${path}, which does not exist`);
+    else if (
+      anchor &&
+      path.endsWith('.md') &&
+      !headingAnchors(readFileSync(file, 'utf8')).has(anchor)
+    ) {
+      fail(`${name}: README link "${link}": ${path} has no heading #${anchor}`);
+    }
+  }
+  if (repositories.size !== 1) {
+    fail(
+      `the packages name ${repositories.size} repositories: ${[...repositories.keys()].join(', ')}`,
+    );
   }
   step(start, 'checked tarball contents (LICENSE, README links, manifest)');
 
@@ -240,6 +301,27 @@ if (failures.length > 0) {
 function markdownLinks(markdown) {
   const withoutCode = markdown.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
   return [...withoutCode.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]);
+}
+
+/** `https://github.com/owner/name` of a git+https, homepage, issues or README link URL. */
+function repositoryOf(url) {
+  const m = /^(?:git\+)?https:\/\/github\.com\/([^/#?]+)\/([^/#?]+?)(?:\.git)?(?:[/#?].*)?$/.exec(
+    url ?? '',
+  );
+  return m === null ? undefined : `https://github.com/${m[1]}/${m[2]}`;
+}
+
+/** GitHub's anchors for the headings of a Markdown file (`## Add a loss` → `add-a-loss`). */
+function headingAnchors(markdown) {
+  const withoutCode = markdown.replace(/```[\s\S]*?```/g, '');
+  return new Set(
+    [...withoutCode.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)].map((m) =>
+      m[1]
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-'),
+    ),
+  );
 }
 
 function hasDir(files, dir) {

@@ -36,7 +36,7 @@ export function runHeap(data: TrainingData, runs: number, steps: number): BenchR
   );
   const loss = new SoftmaxCrossEntropy();
   const optimizer = new SGD(model.parameters(), { lr: 0.01 });
-  const loader = new DataLoader(new MnistDataset(data.split), {
+  const loader = new DataLoader(new MnistDataset(data.split, { resident: true }), {
     batchSize: 64,
     shuffle: true,
     seed: 1,

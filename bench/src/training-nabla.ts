@@ -62,7 +62,7 @@ async function nablaTraining(
   const model = new Sequential<'float32'>(...(cnn ? cnnLayers(rng) : mlpLayers(config.sizes, rng)));
   const loss = new SoftmaxCrossEntropy();
   const optimizer = new SGD(model.parameters(), { lr: config.lr });
-  const dataset = new MnistDataset(data.split, { nchw: cnn });
+  const dataset = new MnistDataset(data.split, { resident: true, nchw: cnn });
   let loader: { samples: number; loader: DataLoader<MnistBatch> } | undefined;
   const ctx = { training: true };
   // The first layer's input gradient is not needed: skip that product, as a tuned loop would.

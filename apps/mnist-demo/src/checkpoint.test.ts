@@ -2,18 +2,19 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MnistDataset } from '@nabla/data';
 import { getOptimizerFactory } from '@nabla/optimizers';
-import { decodeSafetensors, encodeSafetensors, tensor } from '@nabla/tensor';
+import { createRng, decodeSafetensors, encodeSafetensors, normal, tensor } from '@nabla/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHECKPOINT_FORMAT,
   CheckpointError,
+  CNN_CHECKPOINT_FORMAT,
   decodeCheckpoint,
   encodeCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
 } from './checkpoint.js';
 import { firstItems } from './data.js';
-import { logits } from './model.js';
+import { createCnn, datasetOptions, logits } from './model.js';
 import { mnist, tempDir } from './test-support.js';
 import { train } from './train.js';
 
@@ -156,5 +157,83 @@ describe('checkpoints', () => {
     const { layout: _dropped, ...legacyMetadata } = metadata;
     const legacy = encodeSafetensors(tensors, legacyMetadata);
     expect(logits(decodeCheckpoint(legacy, 'old').model, x.x).data).toEqual(expected);
+  });
+
+  it('a CNN checkpoint holds its architecture and BatchNorm running statistics; loading rebuilds it', async () => {
+    const data = await mnist();
+    const model = createCnn([4, 6], createRng(9));
+    // Move the BatchNorm running statistics away from their initial 0 and 1 (two batches).
+    for (const seed of [1, 2]) {
+      model.net.forward(normal(createRng(seed), [8, 1, 28, 28], 0.5, 1), { training: true });
+    }
+    const path = join(dir, 'cnn.safetensors');
+    await saveCheckpoint(path, model, { seed: '9' });
+    const { tensors, metadata } = decodeSafetensors(await readFile(path));
+    expect(metadata).toMatchObject({
+      format: CNN_CHECKPOINT_FORMAT,
+      channels: '4,6',
+      seed: '9',
+      layout: 'nabla',
+    });
+    expect(metadata.architecture).toMatch(/^Conv\(1→4, 5×5\) → MaxPool 2 → BatchNorm → ReLU/);
+    expect(metadata.hidden).toBeUndefined();
+    expect(tensors['0.weight']?.shape).toEqual([4, 1, 5, 5]);
+    expect(tensors['0.bias']).toBeUndefined();
+    expect(tensors['2.running_mean']?.shape).toEqual([4]);
+    expect(tensors['6.running_var']?.shape).toEqual([6]);
+    expect(tensors['6.num_batches_tracked']?.data[0]).toBe(2);
+    expect(tensors['9.weight']?.shape).toEqual([96, 10]);
+
+    const loaded = await loadCheckpoint(path);
+    expect(loaded.model.kind).toBe('cnn');
+    expect(loaded.model.channels).toEqual([4, 6]);
+    const state = loaded.model.net.stateDict();
+    for (const key of ['2.running_mean', '2.running_var', '6.running_mean', '6.running_var']) {
+      expect(state[key]?.data, key).toEqual(model.net.stateDict()[key]?.data);
+    }
+    const test = new MnistDataset(firstItems(data.test, 50), datasetOptions(loaded.model));
+    const batch = test.createBatch(50);
+    test.fillBatch(
+      batch,
+      Int32Array.from({ length: 50 }, (_, i) => i),
+      0,
+      50,
+    );
+    expect(batch.x.shape).toEqual([50, 1, 28, 28]);
+    const before = logits(model, batch.x).data.slice();
+    expect(logits(loaded.model, batch.x).data).toEqual(before);
+    // The running statistics matter: the same weights with fresh statistics predict otherwise.
+    const fresh = createCnn([4, 6]);
+    fresh.net.loadStateDict({
+      ...model.net.stateDict(),
+      '2.running_mean': fresh.net.stateDict()['2.running_mean'] as never,
+      '2.running_var': fresh.net.stateDict()['2.running_var'] as never,
+    });
+    expect(logits(fresh, batch.x).data).not.toEqual(before);
+
+    // In PyTorch's layout only the Linear's weight turns; the file loads back with --layout torch.
+    const torchFile = encodeCheckpoint(model, {}, 'torch');
+    const torchTensors = decodeSafetensors(torchFile).tensors;
+    expect(torchTensors['9.weight']?.shape).toEqual([10, 96]);
+    expect(torchTensors['4.weight']?.data).toEqual(tensors['4.weight']?.data);
+    const fromTorch = decodeCheckpoint(torchFile, 't', { layout: 'torch' });
+    expect(logits(fromTorch.model, batch.x).data).toEqual(before);
+    // The bare tensors (what a PyTorch script writes) are recognised as the CNN by 0.weight's rank.
+    const bare = decodeCheckpoint(encodeSafetensors(torchTensors), 'b', { layout: 'torch' });
+    expect(bare.model.kind).toBe('cnn');
+    expect(logits(bare.model, batch.x).data).toEqual(before);
+
+    const badChannels = encodeSafetensors(tensors, { ...metadata, channels: '4,8' });
+    expect(() => decodeCheckpoint(badChannels, 'c')).toThrow(
+      'c: metadata says channels "4,8" but the convolution weights have 4,6',
+    );
+    const { '4.weight': _w, ...noConv } = tensors;
+    expect(() => decodeCheckpoint(encodeSafetensors(noConv, metadata), 'n')).toThrow(
+      'n: a CNN checkpoint needs convolution weights "0.weight" [c1,1,5,5] and "4.weight" [c2,c1,5,5] with 1 to 4096 channels, got [4,1,5,5] and none',
+    );
+    const { '6.running_var': _v, ...noStats } = tensors;
+    expect(() => decodeCheckpoint(encodeSafetensors(noStats, metadata), 's')).toThrow(
+      /s: .*missing key "6\.running_var"/,
+    );
   });
 });

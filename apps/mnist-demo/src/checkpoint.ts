@@ -10,7 +10,16 @@ import { decodeSafetensors, type Tensor } from '@nabla/tensor';
 import { MAX_HIDDEN } from './args.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { recoverOutputs } from './commit-outputs.js';
-import { CLASSES, createMlp, INPUTS, type Mlp, nonFiniteReport } from './model.js';
+import {
+  CNN_KERNEL,
+  createCnn,
+  createMlp,
+  type DemoModel,
+  describeModel,
+  INPUTS,
+  type ModelKind,
+  nonFiniteReport,
+} from './model.js';
 
 /** A checkpoint that cannot be read or does not hold this demo's network. */
 export class CheckpointError extends Error {
@@ -24,32 +33,37 @@ const MAX_HEADER_BYTES = 64 * 2 ** 10;
 
 /** The format entry of the metadata, so that a file of another model is told apart. */
 export const CHECKPOINT_FORMAT = 'nabla-mnist-mlp';
+/** The format of a CNN checkpoint (`--model cnn`); its `channels` entry ("32,64") its widths. */
+export const CNN_CHECKPOINT_FORMAT = 'nabla-mnist-cnn';
+/** The widest convolution a checkpoint may hold (the demo's has 64 channels). */
+export const MAX_CHANNELS = 4096;
 
 /**
- * The safetensors bytes of a model: its state dict (`0.weight`, `0.bias`, `2.weight`, `2.bias`),
- * in Nabla's layout (W [in, out]) unless `layout` is `torch`; the layout is recorded in the
- * metadata.
+ * The safetensors bytes of a model: its state dict (the MLP's `0.weight`, `0.bias`, `2.weight`,
+ * `2.bias`; the CNN's convolution weights, BatchNorm weights, biases and running statistics and
+ * its Linear), in Nabla's layout (Linear W [in, out]) unless `layout` is `torch`. The metadata
+ * records the layout and the architecture (`format`, and `hidden` or `channels`), so that
+ * eval, predict and export rebuild the right network.
  */
 export function encodeCheckpoint(
-  model: Mlp,
+  model: DemoModel,
   metadata: Readonly<Record<string, string>> = {},
   layout: WeightLayout = 'nabla',
 ): Uint8Array {
+  const shape: Record<string, string> =
+    model.kind === 'cnn'
+      ? { format: CNN_CHECKPOINT_FORMAT, channels: model.channels.join(',') }
+      : { format: CHECKPOINT_FORMAT, hidden: String(model.hidden) };
   return encodeWithLayout(model.net, {
     layout,
-    metadata: {
-      ...metadata,
-      format: CHECKPOINT_FORMAT,
-      architecture: `Linear(${INPUTS}→${model.hidden}) → ReLU → Linear(${model.hidden}→${CLASSES})`,
-      hidden: String(model.hidden),
-    },
+    metadata: { ...metadata, ...shape, architecture: describeModel(model) },
   });
 }
 
 /** Saves a model as safetensors, atomically (temp file + fsync + rename). */
 export async function saveCheckpoint(
   path: string,
-  model: Mlp,
+  model: DemoModel,
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   await writeFileAtomic(path, encodeCheckpoint(model, metadata));
@@ -64,7 +78,7 @@ export function decodeCheckpoint(
   bytes: Uint8Array,
   source = 'checkpoint',
   options: { layout?: WeightLayout | undefined } = {},
-): { model: Mlp; metadata: Record<string, string>; layout: WeightLayout } {
+): { model: DemoModel; metadata: Record<string, string>; layout: WeightLayout } {
   let contents: ReturnType<typeof decodeSafetensors>;
   try {
     contents = decodeSafetensors(bytes, { maxHeaderBytes: MAX_HEADER_BYTES, maxTensors: 16 });
@@ -75,13 +89,10 @@ export function decodeCheckpoint(
   }
   const { tensors, metadata } = contents;
   // A file of another format is refused unless the caller vouches for it by giving its layout.
-  if (
-    metadata.format !== undefined &&
-    metadata.format !== CHECKPOINT_FORMAT &&
-    options.layout === undefined
-  ) {
+  const ours = metadata.format === CHECKPOINT_FORMAT || metadata.format === CNN_CHECKPOINT_FORMAT;
+  if (metadata.format !== undefined && !ours && options.layout === undefined) {
     throw new CheckpointError(
-      `${source}: metadata format is ${JSON.stringify(metadata.format)}, not ${CHECKPOINT_FORMAT} (give its layout to load it anyway)`,
+      `${source}: metadata format is ${JSON.stringify(metadata.format)}, not ${CHECKPOINT_FORMAT} or ${CNN_CHECKPOINT_FORMAT} (give its layout to load it anyway)`,
     );
   }
   let layout: WeightLayout;
@@ -96,25 +107,20 @@ export function decodeCheckpoint(
     const message = e instanceof Error ? e.message : String(e);
     throw new CheckpointError(`${message} (command line: --layout nabla|torch)`, { cause: e });
   }
-  const first = tensors['0.weight'];
-  const want = layout === 'torch' ? `[H,${INPUTS}]` : `[${INPUTS},H]`;
-  const inputAxis = layout === 'torch' ? 1 : 0;
-  if (first === undefined || first.shape.length !== 2 || first.shape[inputAxis] !== INPUTS) {
-    throw new CheckpointError(
-      `${source}: expected a tensor "0.weight" of shape ${want} (layout ${layout}), got ${first === undefined ? 'none' : `[${first.shape.join(',')}]`} (tensors: ${listNames(Object.keys(tensors))})`,
-    );
-  }
-  const hidden = first.shape[1 - inputAxis] as number;
-  if (hidden < 1 || hidden > MAX_HIDDEN) {
-    throw new CheckpointError(
-      `${source}: "0.weight" has ${hidden} hidden units; the demo takes 1 to ${MAX_HIDDEN}`,
-    );
-  }
-  if (metadata.hidden !== undefined && metadata.hidden !== String(hidden)) {
-    throw new CheckpointError(
-      `${source}: metadata says hidden ${metadata.hidden} but 0.weight has ${hidden} units`,
-    );
-  }
+  // The architecture: what the metadata says, else (a file from elsewhere) 0.weight's rank.
+  const kind: ModelKind =
+    metadata.format === CNN_CHECKPOINT_FORMAT
+      ? 'cnn'
+      : metadata.format === CHECKPOINT_FORMAT
+        ? 'mlp'
+        : tensors['0.weight']?.shape.length === 4
+          ? 'cnn'
+          : 'mlp';
+  const names = listNames(Object.keys(tensors));
+  const model =
+    kind === 'cnn'
+      ? createCnn(cnnChannels(tensors, metadata, source, names))
+      : createMlp(mlpHidden(tensors, metadata, layout, source, names));
   for (const [name, t] of Object.entries(tensors)) {
     if (t.dtype !== 'float32') {
       throw new CheckpointError(
@@ -126,7 +132,6 @@ export function decodeCheckpoint(
   if (bad !== undefined) {
     throw new CheckpointError(`${source}: the weights are not finite: ${bad}`);
   }
-  const model = createMlp(hidden);
   try {
     const state = tensors as Record<string, Tensor<'float32'>>;
     if (layout === 'torch') loadTorchStateDict(model.net, state);
@@ -143,7 +148,7 @@ export function decodeCheckpoint(
 export async function loadCheckpoint(
   path: string,
   options: { layout?: WeightLayout | undefined } = {},
-): Promise<{ model: Mlp; metadata: Record<string, string>; layout: WeightLayout }> {
+): Promise<{ model: DemoModel; metadata: Record<string, string>; layout: WeightLayout }> {
   let bytes: Uint8Array;
   try {
     // A run killed between the renames of its outputs is finished first (no mixed runs).
@@ -171,6 +176,70 @@ export async function loadCheckpoint(
     );
   }
   return decodeCheckpoint(bytes, `checkpoint ${path}`, options);
+}
+
+/** The MLP's hidden width from the shape of "0.weight", checked against the metadata. */
+function mlpHidden(
+  tensors: Readonly<Record<string, Tensor>>,
+  metadata: Readonly<Record<string, string>>,
+  layout: WeightLayout,
+  source: string,
+  names: string,
+): number {
+  const first = tensors['0.weight'];
+  const want = layout === 'torch' ? `[H,${INPUTS}]` : `[${INPUTS},H]`;
+  const inputAxis = layout === 'torch' ? 1 : 0;
+  if (first === undefined || first.shape.length !== 2 || first.shape[inputAxis] !== INPUTS) {
+    throw new CheckpointError(
+      `${source}: expected a tensor "0.weight" of shape ${want} (layout ${layout}), got ${first === undefined ? 'none' : `[${first.shape.join(',')}]`} (tensors: ${names})`,
+    );
+  }
+  const hidden = first.shape[1 - inputAxis] as number;
+  if (hidden < 1 || hidden > MAX_HIDDEN) {
+    throw new CheckpointError(
+      `${source}: "0.weight" has ${hidden} hidden units; the demo takes 1 to ${MAX_HIDDEN}`,
+    );
+  }
+  if (metadata.hidden !== undefined && metadata.hidden !== String(hidden)) {
+    throw new CheckpointError(
+      `${source}: metadata says hidden ${metadata.hidden} but 0.weight has ${hidden} units`,
+    );
+  }
+  return hidden;
+}
+
+/**
+ * The CNN's channels from the shapes of its convolution weights "0.weight" [c₁, 1, 5, 5] and
+ * "4.weight" [c₂, c₁, 5, 5] (the same in both layouts), checked against the metadata's "c₁,c₂".
+ */
+function cnnChannels(
+  tensors: Readonly<Record<string, Tensor>>,
+  metadata: Readonly<Record<string, string>>,
+  source: string,
+  names: string,
+): [number, number] {
+  const k = CNN_KERNEL;
+  const first = tensors['0.weight']?.shape ?? [];
+  const second = tensors['4.weight']?.shape ?? [];
+  const c1 = first[0] ?? 0;
+  const c2 = second[0] ?? 0;
+  const fits = (s: readonly number[], c: number, inC: number): boolean =>
+    s.length === 4 && c >= 1 && c <= MAX_CHANNELS && s[1] === inC && s[2] === k && s[3] === k;
+  if (!fits(first, c1, 1) || !fits(second, c2, c1)) {
+    const shown = (name: string): string => {
+      const t = tensors[name];
+      return t === undefined ? 'none' : `[${t.shape.join(',')}]`;
+    };
+    throw new CheckpointError(
+      `${source}: a CNN checkpoint needs convolution weights "0.weight" [c1,1,${k},${k}] and "4.weight" [c2,c1,${k},${k}] with 1 to ${MAX_CHANNELS} channels, got ${shown('0.weight')} and ${shown('4.weight')} (tensors: ${names})`,
+    );
+  }
+  if (metadata.channels !== undefined && metadata.channels !== `${c1},${c2}`) {
+    throw new CheckpointError(
+      `${source}: metadata says channels ${JSON.stringify(metadata.channels)} but the convolution weights have ${c1},${c2}`,
+    );
+  }
+  return [c1, c2];
 }
 
 /** At most 8 names, each clipped, for an error message. */

@@ -1,5 +1,5 @@
 import { DataLoader, type MnistBatch, type MnistDataset } from '@nabla/data';
-import { CLASSES, type Mlp, predictClasses } from './model.js';
+import { CLASSES, type DemoModel, predictClasses } from './model.js';
 
 /** How a model does on a data set: accuracy, the confusion matrix and per-class accuracy. */
 export interface Evaluation {
@@ -46,7 +46,7 @@ export function summarize(labels: ArrayLike<number>, predictions: ArrayLike<numb
 }
 
 /** Predicts every item of `dataset` in batches (evaluation mode) and summarizes. */
-export function evaluate(model: Mlp, dataset: MnistDataset, batchSize = 1000): Evaluation {
+export function evaluate(model: DemoModel, dataset: MnistDataset, batchSize = 1000): Evaluation {
   const labels = new Int32Array(dataset.length);
   const predictions = new Int32Array(dataset.length);
   const loader = new DataLoader<MnistBatch>(dataset, { batchSize });

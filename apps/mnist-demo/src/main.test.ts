@@ -2,11 +2,15 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { encodeIdx } from '@nabla/data';
+import { encodeIdx, MnistDataset } from '@nabla/data';
+import { createRng, normal } from '@nabla/tensor';
 import { encode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { firstItems } from './data.js';
+import { evaluate } from './evaluate.js';
 import { EXIT, main } from './main.js';
+import { createCnn, datasetOptions } from './model.js';
 import { mnist, sink, tempDir } from './test-support.js';
 
 let cwd: string;
@@ -58,6 +62,52 @@ async function metrics(
 }
 
 describe('mnist-demo CLI', () => {
+  it('eval and predict rebuild a CNN from its checkpoint metadata (no --model needed)', async () => {
+    const model = createCnn([3, 4], createRng(2));
+    model.net.forward(normal(createRng(3), [16, 1, 28, 28], 0.2, 0.5), { training: true });
+    await mkdir(join(cwd, 'cnn'), { recursive: true });
+    await saveCheckpoint(join(cwd, 'cnn/model.safetensors'), model);
+    // A data folder of 200 test images keeps the evaluation short.
+    const { train, test } = await mnist();
+    for (const [name, split, n] of [
+      ['train', train, 10],
+      ['t10k', test, 200],
+    ] as const) {
+      await writeFile(
+        join(cwd, 'cnn', `${name}-images-idx3-ubyte`),
+        encodeIdx({ dtype: 'uint8', shape: [n, 28, 28], data: split.images.slice(0, n * 784) }),
+      );
+      await writeFile(
+        join(cwd, 'cnn', `${name}-labels-idx1-ubyte`),
+        encodeIdx({ dtype: 'uint8', shape: [n], data: split.labels.slice(0, n) }),
+      );
+    }
+    const small = new MnistDataset(firstItems(test, 200), datasetOptions(model));
+    const expected = evaluate(model, small);
+
+    const args = ['--checkpoint', 'cnn/model.safetensors', '--data-dir', 'cnn'];
+    const evaluated = await run(['eval', ...args]);
+    expect(evaluated.code, evaluated.stderr).toBe(EXIT.ok);
+    expect(evaluated.stdout).toContain(
+      '(Conv(1→3, 5×5) → MaxPool 2 → BatchNorm → ReLU → Conv(3→4, 5×5) → MaxPool 2 → BatchNorm → ReLU → Linear(64→10)) on 200 test images',
+    );
+    expect(evaluated.stdout).toContain(`Test accuracy: ${(100 * expected.accuracy).toFixed(2)}%`);
+
+    for (const index of [3, 7]) {
+      const byIndex = await run(['predict', ...args, '--index', String(index)]);
+      expect(byIndex.code, byIndex.stderr).toBe(EXIT.ok);
+      const batch = small.createBatch(1);
+      small.fillBatch(batch, Int32Array.of(index), 0, 1);
+      const logits = model.net.forward(batch.x, { training: false });
+      let best = 0;
+      for (let c = 1; c < 10; c++)
+        if ((logits.data[c] as number) > (logits.data[best] as number)) best = c;
+      expect(byIndex.stdout).toContain(
+        `Prediction for test image ${index} (label ${test.labels[index]}): ${best}`,
+      );
+    }
+  });
+
   it('prints the help and exits 0', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(EXIT.ok);

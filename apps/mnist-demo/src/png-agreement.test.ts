@@ -3,7 +3,7 @@ import { Tensor } from '@nabla/tensor';
 import { encode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { firstItems } from './data.js';
-import { INPUTS, type Mlp, predictClasses } from './model.js';
+import { type DemoModel, INPUTS, predictClasses } from './model.js';
 import { pngToDigit } from './png.js';
 import { mnist } from './test-support.js';
 import { train } from './train.js';
@@ -53,7 +53,7 @@ const LOOKS: Array<{ ink: Rgb; paper: Rgb }> = [
 ];
 
 describe('predict --image on large, off-centre, inverted and coloured MNIST digits', () => {
-  let model: Mlp;
+  let model: DemoModel;
   let test: Awaited<ReturnType<typeof mnist>>['test'];
   beforeAll(async () => {
     const data = await mnist();

@@ -123,3 +123,49 @@ describe('train --resume (child processes stopped by signals)', () => {
     expect(none.stderr).toContain(`there is no ${STATE_FILE} in it`);
   }, 60_000);
 });
+
+// The CNN: its BatchNorm running statistics are part of the saved state, so a resumed run must
+// restore them too (without them the resumed run's evaluation and checkpoint would differ).
+// 160 images in batches of 32: 5 batches per epoch, 2 epochs.
+const CNN_FLAGS = ['--data-dir', 'data', '--model', 'cnn', '--limit', '160'].concat([
+  '--batch-size',
+  '32',
+  '--epochs',
+  '2',
+  '--seed',
+  '5',
+]);
+
+describe('train --model cnn --resume (child processes stopped by signals)', () => {
+  it('stopped mid-epoch by SIGTERM and resumed: the same checkpoint bytes as an uninterrupted run', async () => {
+    const whole = await demo(['train', ...CNN_FLAGS, '--out', join(cwd, 'cnn-whole')]);
+    expect(whole.code, whole.stderr).toBe(0);
+    const reference = await readFile(join(cwd, 'cnn-whole', 'model.safetensors'));
+    const saved = decodeTrainingState(await readFile(join(cwd, 'cnn-whole', STATE_FILE)), 'w');
+    expect(saved.weights['6.num_batches_tracked']?.data[0]).toBe(10);
+
+    const out = join(cwd, 'cnn-mid');
+    const stopped = await demo(['train', ...CNN_FLAGS, '--out', out], '2:2:SIGTERM');
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(await state(out)).toEqual({ epoch: 2, batch: 2 });
+    const cut = decodeTrainingState(await readFile(join(out, STATE_FILE)), out);
+    expect(cut.weights['2.num_batches_tracked']?.data[0]).toBe(7);
+    expect(cut.weights['2.running_mean']?.data.some((v) => v !== 0)).toBe(true);
+    const resumed = await demo(['train', '--resume', out]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('Training Conv(1→32, 5×5)');
+    expect(resumed.stdout).toContain('at epoch 2, batch 2');
+    expect((await readFile(join(out, 'model.safetensors'))).equals(reference)).toBe(true);
+  }, 180_000);
+
+  it('refuses to resume with another --model, naming it', async () => {
+    const cnn = await demo(['train', '--resume', join(cwd, 'cnn-whole'), '--model', 'mlp']);
+    expect(cnn.code).toBe(1);
+    expect(cnn.stderr).toContain(
+      '--model mlp (the saved run has cnn). Drop these flags to continue it as it was.',
+    );
+    const mlp = await demo(['train', '--resume', join(cwd, 'whole'), '--model', 'cnn']);
+    expect(mlp.code).toBe(1);
+    expect(mlp.stderr).toContain('--model cnn (the saved run has mlp)');
+  }, 60_000);
+});

@@ -7,7 +7,7 @@ import { Tensor } from '@nabla/tensor';
 import { loadCheckpoint } from './checkpoint.js';
 import { loadData } from './data.js';
 import { type Evaluation, evaluate, formatEvaluation } from './evaluate.js';
-import { CLASSES, INPUTS, logits } from './model.js';
+import { CLASSES, datasetOptions, describeModel, logits, sampleShape } from './model.js';
 import { ImageError, pngToDigit } from './png.js';
 import type { RunIo } from './run-train.js';
 
@@ -29,10 +29,13 @@ export async function runEval(
   const data = await loadData(
     options.dataDir === undefined ? undefined : resolve(io.cwd, options.dataDir),
   );
-  const result = evaluate(model, new MnistDataset(data.test), options.batchSize);
-  io.stdout.write(
-    `Evaluating ${path} (hidden ${model.hidden}) on ${data.test.length} test images\n`,
+  const result = evaluate(
+    model,
+    new MnistDataset(data.test, datasetOptions(model)),
+    options.batchSize,
   );
+  const what = model.kind === 'cnn' ? describeModel(model) : `hidden ${model.hidden}`;
+  io.stdout.write(`Evaluating ${path} (${what}) on ${data.test.length} test images\n`);
   io.stdout.write(`${formatEvaluation(result)}\n`);
   return result;
 }
@@ -103,7 +106,7 @@ export async function runPredict(
     label = batch.y.data[0] as number;
     what = `test image ${index} (label ${label})`;
   }
-  const x = new Tensor('float32', pixels, [1, INPUTS]);
+  const x = new Tensor('float32', pixels, [1, ...sampleShape(model)]);
   const probs = new Softmax<'float32'>().forward(logits(model, x), { training: false });
   const probabilities = Array.from(probs.data);
   let digit = 0;

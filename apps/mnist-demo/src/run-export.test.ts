@@ -21,14 +21,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCheckpoint } from './checkpoint.js';
 import { firstItems } from './data.js';
 import { EXIT, main } from './main.js';
-import { logits, type Mlp } from './model.js';
+import { type DemoModel, logits } from './model.js';
 import { mnist, sink, tempDir } from './test-support.js';
 import { train } from './train.js';
 
 let dir: string;
 let remove: () => Promise<void>;
 let checkpoint: string;
-let model: Mlp;
+let model: DemoModel;
 /** All 10,000 MNIST test images as one batch. */
 let test: MnistBatch;
 

@@ -7,7 +7,7 @@ import { commitOutputs, recoverOutputs } from './commit-outputs.js';
 import { loadData } from './data.js';
 import { type Evaluation, formatEvaluation } from './evaluate.js';
 import type { EpochRecord } from './metrics.js';
-import { CLASSES, INPUTS } from './model.js';
+import { CNN_CHANNELS, describeModel, MODELS } from './model.js';
 import { resolveOptimizer } from './optimizer.js';
 import { type OutputDir, prepareOutputDir, removeIfEmpty } from './output-dir.js';
 import { renderPlot } from './plot.js';
@@ -68,6 +68,7 @@ const FLAG: Readonly<Record<keyof TrainConfig, string>> = {
   batchSize: '--batch-size',
   lr: '--lr',
   hidden: '--hidden',
+  model: '--model',
   optimizer: '--optimizer',
   schedule: '--schedule',
   seed: '--seed',
@@ -109,9 +110,14 @@ function resumedConfig(
   if (typeof saved.optimizer !== 'string') bad('optimizer', 'a name');
   if (!(SCHEDULES as readonly unknown[]).includes(saved.schedule)) bad('schedule', 'a schedule');
   if (saved.limit !== null && saved.limit !== undefined) int('limit', Number.MAX_SAFE_INTEGER);
+  // Runs saved before --model existed were all MLPs.
+  if (saved.model !== undefined && !(MODELS as readonly unknown[]).includes(saved.model)) {
+    bad('model', MODELS.join(' or '));
+  }
   const config = {
     ...requested,
     ...saved,
+    model: saved.model ?? 'mlp',
     dataDir: typeof saved.dataDir === 'string' ? saved.dataDir : undefined,
     limit: typeof saved.limit === 'number' ? saved.limit : undefined,
     out: dir,
@@ -183,8 +189,13 @@ export async function runTrain(
   const runConfig = { ...config, dataDir: dataDir ?? null, limit: config.limit ?? null };
   delete (runConfig as { out?: unknown }).out;
 
+  const architecture = describeModel({
+    kind: config.model,
+    hidden: config.hidden,
+    channels: CNN_CHANNELS,
+  });
   print(
-    `Training Linear(${INPUTS}→${config.hidden}) → ReLU → Linear(${config.hidden}→${CLASSES}) on ${data.train.length} MNIST images, testing on ${data.test.length} (${data.source})`,
+    `Training ${architecture} on ${data.train.length} MNIST images, testing on ${data.test.length} (${data.source})`,
   );
   print(
     `optimizer ${config.optimizer}, lr ${config.lr}, ${config.schedule} schedule, batch ${config.batchSize}, ${config.epochs} epochs, seed ${config.seed}, backend ${backendName()}`,
@@ -223,7 +234,7 @@ export async function runTrain(
         confusion: s.final.confusion,
       },
     };
-    const subtitle = `${config.optimizer}, lr ${config.lr}, ${config.schedule}, batch ${config.batchSize}, hidden ${config.hidden}, seed ${config.seed}: final test accuracy ${pct(s.final.accuracy)}${s.status === 'completed' ? '' : ` (${s.status})`}`;
+    const subtitle = `${config.optimizer}, lr ${config.lr}, ${config.schedule}, batch ${config.batchSize}, ${config.model === 'cnn' ? 'cnn' : `hidden ${config.hidden}`}, seed ${config.seed}: final test accuracy ${pct(s.final.accuracy)}${s.status === 'completed' ? '' : ` (${s.status})`}`;
     await commitOutputs(outDir, {
       'model.safetensors': encodeCheckpoint(s.model, {
         config: JSON.stringify(runConfig),

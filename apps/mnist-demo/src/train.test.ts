@@ -78,6 +78,42 @@ describe('train (end to end on real MNIST)', () => {
     }
   });
 
+  it('the CNN (--model cnn), seeded short run on 480 images: the loss falls and accuracy is far above chance', async () => {
+    const data = await mnist();
+    const result = await train({
+      config: { ...small, model: 'cnn', epochs: 2, batchSize: 32, lr: 2e-3, seed: 5 },
+      train: firstItems(data.train, 480),
+      test: firstItems(data.test, 200),
+      optimizerFactory: getOptimizerFactory('adam'),
+    });
+    const [first, second] = result.epochs;
+    expect(result.model.kind).toBe('cnn');
+    // The convolutions have no bias (BatchNorm's shift replaces it).
+    expect(result.model.net.parameters().map((p) => p.name)).not.toContain('0.bias');
+    expect(result.model.net.layers.map((l) => l.name)).toEqual([
+      'Conv2d(1→32, 5)',
+      'MaxPool2d(2)',
+      'BatchNorm2d(32)',
+      'ReLU',
+      'Conv2d(32→64, 5)',
+      'MaxPool2d(2)',
+      'BatchNorm2d(64)',
+      'ReLU',
+      'Flatten',
+      'Linear(1024→10)',
+    ]);
+    // Chance is 10% and an untrained network's loss is about ln 10 ≈ 2.3.
+    expect(first?.trainLoss).toBeLessThan(Math.log(10));
+    expect(second?.trainLoss).toBeLessThan((first?.trainLoss ?? 0) * 0.6);
+    expect(second?.trainAccuracy).toBeGreaterThan(first?.trainAccuracy ?? 1);
+    expect(result.final.samples).toBe(200);
+    expect(result.final.accuracy).toBeGreaterThan(0.7);
+    // The BatchNorm running statistics moved with training: 2 × 15 batches tracked.
+    const state = result.model.net.stateDict();
+    expect(state['2.num_batches_tracked']?.data[0]).toBe(30);
+    expect(state['6.running_var']?.data.some((v) => v !== 1)).toBe(true);
+  });
+
   it('stops after the batch where shouldStop turns true and still evaluates the model', async () => {
     const data = await mnist();
     let batches = 0;

@@ -4,7 +4,7 @@ import { createRng, type OptimizerFactory, type Tensor } from '@nabla/tensor';
 import type { TrainConfig } from './args.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import type { EpochRecord } from './metrics.js';
-import { createMlp, type Mlp, nonFiniteReport } from './model.js';
+import { createModel, type DemoModel, datasetOptions, nonFiniteReport } from './model.js';
 import { createSchedule } from './optimizer.js';
 import type { ProgressReporter } from './progress.js';
 import type { TrainingState } from './training-state.js';
@@ -14,7 +14,7 @@ export type RunStatus = 'running' | 'interrupted' | 'completed';
 
 /** What is saved at every epoch end, when a signal stops the run, and at the end. */
 export interface Snapshot {
-  model: Mlp;
+  model: DemoModel;
   status: RunStatus;
   /** The epoch records so far, the cut one last (marked interrupted) when stopped mid-epoch. */
   epochs: EpochRecord[];
@@ -27,7 +27,10 @@ export interface Snapshot {
 }
 
 export interface TrainOptions {
-  config: Pick<TrainConfig, 'epochs' | 'batchSize' | 'lr' | 'hidden' | 'schedule' | 'seed'>;
+  config: Pick<TrainConfig, 'epochs' | 'batchSize' | 'lr' | 'hidden' | 'schedule' | 'seed'> & {
+    /** The network (default `mlp`). */
+    model?: TrainConfig['model'] | undefined;
+  };
   train: MnistSplit;
   test: MnistSplit;
   optimizerFactory: OptimizerFactory;
@@ -49,7 +52,7 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  model: Mlp;
+  model: DemoModel;
   epochs: EpochRecord[];
   /** True when `shouldStop` ended the run early. */
   interrupted: boolean;
@@ -65,11 +68,13 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
- * Trains the MLP with mini-batches: forward, fused softmax cross-entropy, backward, optimizer
- * step, schedule step; evaluates on the test set after every epoch. Deterministic for a given
- * seed: the initial weights come from `createRng(seed)` and the shuffling from a DataLoader
- * seeded with `seed`, whose epoch `e` order depends only on (seed, e). So a run resumed from a
- * {@link TrainingState} (weights, optimizer and schedule state, epoch and batch) replays the same
+ * Trains the network (the MLP or the CNN) with mini-batches: forward, fused softmax
+ * cross-entropy, backward, optimizer step, schedule step; evaluates on the test set after every
+ * epoch. Deterministic for a given seed: the initial weights come from `createRng(seed)` and the
+ * shuffling from a DataLoader seeded with `seed`, whose epoch `e` order depends only on
+ * (seed, e). So a run resumed from a
+ * {@link TrainingState} (weights and running statistics, optimizer and schedule state, epoch and
+ * batch) replays the same
  * batches and ends with the same weights bit for bit as a run that was never stopped.
  *
  * Non-finite weights are refused before anything is saved: a run whose step made a weight NaN or
@@ -80,9 +85,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const optimizerName = options.optimizerName ?? 'the optimizer';
   const now = options.now ?? (() => performance.now());
   const started = now();
-  const model = createMlp(config.hidden, createRng(config.seed));
-  const trainSet = new MnistDataset(options.train);
-  const testSet = new MnistDataset(options.test);
+  const model = createModel(config.model ?? 'mlp', config.hidden, createRng(config.seed));
+  // Training batches in the engine's memory (the first product reads them where they are), from
+  // images converted once (a batch is then row copies).
+  const trainSet = new MnistDataset(options.train, {
+    ...datasetOptions(model),
+    resident: true,
+    precompute: true,
+  });
+  const testSet = new MnistDataset(options.test, datasetOptions(model));
   const loader = new DataLoader<MnistBatch>(trainSet, {
     batchSize: config.batchSize,
     shuffle: true,
@@ -121,15 +132,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const elapsed = (): number => priorSeconds + (now() - started) / 1000;
   const epochs: EpochRecord[] = resume === undefined ? [] : [...resume.epochs];
 
-  const weights = (): Record<string, Tensor<'float32'>> => {
-    const out: Record<string, Tensor<'float32'>> = {};
-    for (const p of model.net.parameters()) out[p.name] = p.value.clone();
-    return out;
-  };
+  // The state dict: the parameters and, for the CNN, the BatchNorm running statistics (copies).
+  const weights = (): Record<string, Tensor<'float32'>> => ({ ...model.net.stateDict() });
   const checkFinite = (where: string): void => {
-    const bad = nonFiniteReport(
-      Object.fromEntries(model.net.parameters().map((p) => [p.name, p.value])),
-    );
+    const bad = nonFiniteReport(model.net.stateDict());
     if (bad !== undefined) {
       throw new Error(
         `training diverged ${where} (lr ${optimizer.lr}; try a smaller --lr): the weights are no longer finite: ${bad}`,

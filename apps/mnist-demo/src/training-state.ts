@@ -31,6 +31,7 @@ export interface TrainingState {
   epochs: EpochRecord[];
   /** Training wall time so far, in seconds. */
   seconds: number;
+  /** The model's state dict: its parameters and, for the CNN, the BatchNorm running statistics. */
   weights: Record<string, Tensor<'float32'>>;
   optimizer: StateDict;
   scheduler: StateDict | null;

@@ -86,7 +86,7 @@ export async function train(
   const trainSplit = firstItems(data.train, settings.trainLimit);
   const model = createMlp(settings.hidden, settings.seed);
   onModel(model);
-  const loader = new DataLoader<MnistBatch>(new MnistDataset(trainSplit), {
+  const loader = new DataLoader<MnistBatch>(new MnistDataset(trainSplit, { resident: true }), {
     batchSize: settings.batchSize,
     shuffle: true,
     seed: settings.seed,

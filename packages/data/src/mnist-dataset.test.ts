@@ -106,6 +106,46 @@ describe('MnistDataset', () => {
     expect(batch.x.get(1, 0, 1, 0)).toBe(0);
   });
 
+  it('puts batches in the engine memory with resident: true, and only then', () => {
+    const plain = new MnistDataset(split).createBatch(2);
+    expect(plain.x.data.buffer).toBeInstanceOf(ArrayBuffer);
+    const d = new MnistDataset(split, { resident: true });
+    const batch = d.createBatch(2);
+    // Node runs the wasm engine over a shared memory: resident arrays are views of it.
+    expect(batch.x.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    d.fillBatch(batch, Int32Array.of(2, 0), 0, 2);
+    expect([...batch.x.data].map((v) => Math.round(v * 255))).toEqual([
+      102, 255, 0, 51, 0, 51, 102, 255,
+    ]);
+    expect([...batch.y.data]).toEqual([0, 3]);
+  });
+
+  it('gives the same batches with precompute: true, for every layout and normalisation', () => {
+    for (const options of [
+      {},
+      { nchw: true },
+      { flatten: false, normalize: { mean: 0.1, std: 0.3 } },
+    ] as const) {
+      const a = new MnistDataset(split, options);
+      const b = new MnistDataset(split, { ...options, precompute: true });
+      const ba = a.createBatch(3);
+      const bb = b.createBatch(3);
+      a.fillBatch(ba, Int32Array.of(2, 0, 1), 0, 3);
+      b.fillBatch(bb, Int32Array.of(2, 0, 1), 0, 3);
+      expect(bb.x.shape).toEqual(ba.x.shape);
+      expect([...bb.x.data]).toEqual([...ba.x.data]);
+      expect([...bb.y.data]).toEqual([...ba.y.data]);
+    }
+    expect(() =>
+      new MnistDataset(split, { precompute: true }).fillBatch(
+        new MnistDataset(split).createBatch(1),
+        Int32Array.of(3),
+        0,
+        1,
+      ),
+    ).toThrow(RangeError);
+  });
+
   it('rejects a split whose arrays do not match its size, and bad normalisation', () => {
     expect(() => new MnistDataset({ ...split, length: 4 })).toThrow(
       'a split of 4 images of 2×2 needs 16 image bytes and 4 labels, got 12 and 3',

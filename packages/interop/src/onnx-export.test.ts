@@ -2,10 +2,15 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { exportOnnx, ONNX_OPSET } from '@nabla/interop';
 import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from '@nabla/layers';
 import {
+  AvgPool2d,
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
   Dropout,
   Flatten,
   LeakyReLU,
   Linear,
+  MaxPool2d,
   ReLU,
   Sequential,
   Sigmoid,
@@ -32,6 +37,25 @@ function everyLayer<D extends FloatDType>(dtype: D): Sequential<D> {
     new Sigmoid(),
     new Linear(8, 5, { rng, dtype }),
     new Softmax(),
+  );
+}
+
+/** A model with every exportable image layer, for samples of shape [2, 9, 8]. */
+function imageLayers<D extends FloatDType>(dtype: D): Sequential<D> {
+  const rng = createRng(12);
+  return new Sequential<D>(
+    new Conv2d(2, 4, 3, { rng, dtype, padding: 1 }),
+    new BatchNorm2d(4, { dtype }),
+    new ReLU(),
+    new MaxPool2d(2, { stride: 1, padding: 1 }),
+    new Conv2d(4, 3, [3, 2], { rng, dtype, stride: 2, dilation: [1, 2], bias: false }),
+    new AvgPool2d(2, { padding: 1 }),
+    new BatchNorm2d(3, { dtype, affine: false }),
+    new AvgPool2d([2, 1], { padding: [1, 0], countIncludePad: false }),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(3, 5, { rng, dtype }),
+    new BatchNorm1d(5, { dtype }),
   );
 }
 
@@ -74,6 +98,57 @@ describe('exportOnnx, run by onnxruntime-node', () => {
       }
     },
   );
+
+  // float32 only: ONNX Runtime's CPU provider has no float64 Conv kernel ("Could not find an
+  // implementation for Conv(11)"), although the exported float64 graph is valid ONNX.
+  it.each([['float32', 1e-5]] as const)(
+    'Conv2d (stride, padding, dilation, no bias), pooling and BatchNorm (%s, running statistics) give Nabla’s outputs',
+    async (dtype, tol) => {
+      const model = imageLayers(dtype);
+      // A few training steps' worth of forwards move the running statistics off 0 and 1.
+      for (const seed of [1, 2, 3]) {
+        model.forward(uniform(createRng(seed), [6, 2, 9, 8], -1, 2, { dtype }), { training: true });
+      }
+      const bytes = exportOnnx(model, { inputShape: [2, 9, 8] });
+      const proto = fromBinary(ModelProtoSchema, bytes);
+      expect(proto.graph?.node.map((n) => n.opType)).toEqual([
+        'Conv',
+        'BatchNormalization',
+        'Relu',
+        'MaxPool',
+        'Conv',
+        'AveragePool',
+        'BatchNormalization',
+        'AveragePool',
+        'MaxPool',
+        'Flatten',
+        'Gemm',
+        'BatchNormalization',
+      ]);
+      for (const n of [1, 4]) {
+        const x = uniform(createRng(10 + n), [n, 2, 9, 8], -2, 2, { dtype });
+        const expected = model.forward(x, { training: false }).clone();
+        expect(expected.shape).toEqual([n, 5]);
+        const got = await runOrt(bytes, x);
+        expect(maxAbsDiff(got, expected.data)).toBeLessThanOrEqual(tol);
+      }
+    },
+  );
+
+  it('names an image layer whose input does not fit', () => {
+    const rng = createRng(0);
+    expect(() => exportOnnx(new Conv2d(3, 4, 3, { rng }), { inputShape: [1, 28, 28] })).toThrow(
+      'exportOnnx: layer (the model) (Conv2d(3→4, 3)) takes images of shape [3,h,w] but gets samples of shape [1,28,28]',
+    );
+    expect(() => exportOnnx(new MaxPool2d(5), { inputShape: [1, 4, 4] })).toThrow(
+      /MaxPool2d\(5\)\) gets samples of shape \[1,4,4\], too small for its window/,
+    );
+    expect(() =>
+      exportOnnx(new Sequential(new Flatten(), new BatchNorm2d(3)), { inputShape: [3, 2, 2] }),
+    ).toThrow(
+      /layer 1 \(BatchNorm2d\(3\)\) takes images of shape \[3,h,w\] but gets samples of shape \[12\]/,
+    );
+  });
 
   it('writes a graph of named nodes, initializers in [in, out] order, opset and dynamic batch', () => {
     const rng = createRng(1);

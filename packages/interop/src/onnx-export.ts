@@ -11,23 +11,18 @@ import {
   Softmax,
   Tanh,
 } from '@nabla/layers';
-import type { FloatDType, Tensor } from '@nabla/tensor';
+import type { FloatDType } from '@nabla/tensor';
 import { formatShape, ShapeError } from '@nabla/tensor';
 import {
   type AttributeProto,
-  AttributeProto_AttributeType,
-  AttributeProtoSchema,
   ModelProtoSchema,
   type NodeProto,
   NodeProtoSchema,
   type TensorProto,
   TensorProto_DataType,
-  TensorProtoSchema,
-  type TensorShapeProto_Dimension,
-  TensorShapeProto_DimensionSchema,
-  type ValueInfoProto,
-  ValueInfoProtoSchema,
 } from 'onnx-buf';
+import { IMAGE_LAYERS, imageLayerNode } from './onnx-image-layers.js';
+import { floatAttribute, initializer, intAttribute, valueInfo } from './onnx-proto.js';
 
 /** The ONNX operator set the export targets (ONNX 1.12, run by every ONNX Runtime since 1.12). */
 export const ONNX_OPSET = 17;
@@ -70,13 +65,15 @@ function flatten(layer: Layer, path: string, out: Placed[]): Placed[] {
   return out;
 }
 
-const EXPORTABLE = 'Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Flatten, Dropout, Sequential';
+const EXPORTABLE = `Linear, ${IMAGE_LAYERS}, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Flatten, Dropout, Sequential`;
 
 /**
  * The ONNX model (protobuf bytes of a `ModelProto`) computing `model`'s inference forward pass:
  * Linear → `Gemm` (its W is [in, out], so no transpose), ReLU → `Relu`, LeakyReLU → `LeakyRelu`,
  * Sigmoid, Tanh, Softmax (last axis), Flatten (axis 1), Dropout → `Identity` (it is the identity
- * at inference); nested `Sequential`s are inlined. The weights are stored as initializers in the
+ * at inference), and the image layers on NCHW samples: Conv2d → `Conv`, MaxPool2d → `MaxPool`,
+ * AvgPool2d → `AveragePool`, BatchNorm1d/2d → `BatchNormalization` (inference: the running
+ * statistics); nested `Sequential`s are inlined. The weights are stored as initializers in the
  * model's dtype (float32 → FLOAT, float64 → DOUBLE). The input has a dynamic batch axis; a layer
  * that cannot be exported, or whose input width does not fit, is named in the error.
  *
@@ -154,9 +151,15 @@ export function exportOnnx(model: Layer, options: OnnxExportOptions): Uint8Array
     } else if (layer instanceof Dropout) {
       node('Identity', [current]);
     } else {
-      throw new TypeError(
-        `exportOnnx: ${where} cannot be exported to ONNX (exportable layers: ${EXPORTABLE})`,
-      );
+      const spec = imageLayerNode(layer, shape, prefix, where, elemType);
+      if (spec === undefined) {
+        throw new TypeError(
+          `exportOnnx: ${where} cannot be exported to ONNX (exportable layers: ${EXPORTABLE})`,
+        );
+      }
+      initializers.push(...spec.initializers);
+      node(spec.opType, [current, ...spec.inputs], spec.attributes);
+      shape = spec.shape;
     }
     current = output;
   });
@@ -195,51 +198,4 @@ function modelDType(model: Layer): FloatDType {
     throw new TypeError(`exportOnnx: the model mixes ${[...dtypes].join(' and ')} parameters`);
   }
   return dtypes.values().next().value ?? 'float32';
-}
-
-function initializer(name: string, t: Tensor, dataType: TensorProto_DataType): TensorProto {
-  // raw_data is little-endian; a copy of the bytes (views of a larger buffer are sliced out).
-  const bytes = new Uint8Array(t.data.byteLength);
-  const view = new DataView(bytes.buffer);
-  const d = t.data;
-  if (dataType === TensorProto_DataType.DOUBLE) {
-    for (let i = 0; i < d.length; i++) view.setFloat64(8 * i, d[i] as number, true);
-  } else {
-    for (let i = 0; i < d.length; i++) view.setFloat32(4 * i, d[i] as number, true);
-  }
-  return create(TensorProtoSchema, {
-    name,
-    dataType,
-    dims: t.shape.map((n) => BigInt(n)),
-    rawData: bytes,
-  });
-}
-
-function valueInfo(
-  name: string,
-  elemType: TensorProto_DataType,
-  sample: readonly number[],
-): ValueInfoProto {
-  const dim: TensorShapeProto_Dimension[] = [
-    create(TensorShapeProto_DimensionSchema, { value: { case: 'dimParam', value: 'batch' } }),
-    ...sample.map((n) =>
-      create(TensorShapeProto_DimensionSchema, { value: { case: 'dimValue', value: BigInt(n) } }),
-    ),
-  ];
-  return create(ValueInfoProtoSchema, {
-    name,
-    type: { value: { case: 'tensorType', value: { elemType, shape: { dim } } } },
-  });
-}
-
-function floatAttribute(name: string, f: number): AttributeProto {
-  return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOAT, f });
-}
-
-function intAttribute(name: string, i: number): AttributeProto {
-  return create(AttributeProtoSchema, {
-    name,
-    type: AttributeProto_AttributeType.INT,
-    i: BigInt(i),
-  });
 }

@@ -1,10 +1,14 @@
 import { fromTorchStateDict, loadTorchStateDict, toTorchStateDict } from '@nabla/interop';
 import type { BackwardOptions, ForwardContext, Layer, TensorStateDict } from '@nabla/layers';
 import {
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
   Dropout,
   Flatten,
   LeakyReLU,
   Linear,
+  MaxPool2d,
   ReLU,
   Sequential,
   Sigmoid,
@@ -14,6 +18,7 @@ import {
 import {
   createParameter,
   createRng,
+  normal,
   type Parameter,
   type Tensor,
   tensor,
@@ -148,5 +153,57 @@ describe('toTorchStateDict / fromTorchStateDict', () => {
     }
     const model = new Sequential<'float32'>(new ReLU(), new Scale());
     expect(() => toTorchStateDict(model)).toThrow(/Scale at "1": no PyTorch layout is known/);
+  });
+
+  it('Conv2d and BatchNorm keep their layout; running statistics travel with the weights', () => {
+    const rng = createRng(4);
+    const make = () =>
+      new Sequential<'float32'>(
+        new Conv2d(2, 3, [3, 2], { rng, padding: 1 }),
+        new BatchNorm2d(3),
+        new MaxPool2d(2),
+        new ReLU(),
+        new Flatten(),
+        new Linear(3 * 2 * 2, 4, { rng }),
+        new BatchNorm1d(4, { affine: false }),
+      );
+    const model = make();
+    // Training-mode forwards move the running statistics off their initial 0 and 1.
+    model.forward(normal(createRng(1), [5, 2, 4, 3], 1, 2), { training: true });
+    const torch = toTorchStateDict(model);
+    expect(Object.fromEntries(Object.entries(torch).map(([k, t]) => [k, t.shape]))).toEqual({
+      '0.weight': [3, 2, 3, 2],
+      '0.bias': [3],
+      '1.weight': [3],
+      '1.bias': [3],
+      '1.running_mean': [3],
+      '1.running_var': [3],
+      '1.num_batches_tracked': [],
+      '5.weight': [4, 12],
+      '5.bias': [4],
+      '6.running_mean': [4],
+      '6.running_var': [4],
+      '6.num_batches_tracked': [],
+    });
+    const state = model.stateDict();
+    expect(torch['0.weight']?.data).toEqual(state['0.weight']?.data);
+    expect(torch['1.running_var']?.data).toEqual(state['1.running_var']?.data);
+    expect(torch['6.num_batches_tracked']?.data[0]).toBe(1);
+    expect(torch['5.weight']?.get(1, 7)).toBe(state['5.weight']?.get(7, 1));
+
+    const copy = make();
+    loadTorchStateDict(copy, torch);
+    const x = normal(createRng(2), [3, 2, 4, 3]);
+    const want = model.forward(x, { training: false }).data.slice();
+    expect(copy.forward(x, { training: false }).data).toEqual(want);
+    const { '1.running_mean': _m, ...missing } = torch;
+    expect(() => fromTorchStateDict(copy, missing)).toThrow(
+      /missing key "1\.running_mean" \(BatchNorm2d\(3\) at "1", PyTorch shape \[3\]\)/,
+    );
+    expect(() =>
+      fromTorchStateDict(copy, { ...torch, '0.weight': normal(createRng(3), [3, 2, 2, 3]) }),
+    ).toThrow(
+      /"0\.weight" of Conv2d\(2→3, 3×2, padding 1\) at "0" has shape \[3,2,2,3\], expected PyTorch's \[3,2,3,2\]/,
+    );
   });
 });

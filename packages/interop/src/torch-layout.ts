@@ -1,5 +1,5 @@
 import type { Layer, TensorStateDict } from '@nabla/layers';
-import { Linear, Sequential } from '@nabla/layers';
+import { BatchNorm1d, BatchNorm2d, Conv2d, Linear, Sequential } from '@nabla/layers';
 import type { FloatDType, Shape, Tensor } from '@nabla/tensor';
 import { formatShape, ShapeError, shapesEqual, transpose } from '@nabla/tensor';
 
@@ -7,7 +7,10 @@ import { formatShape, ShapeError, shapesEqual, transpose } from '@nabla/tensor';
  * Where each state-dict entry of a model sits, and the shape PyTorch gives it. Names are the
  * same on both sides (`Sequential` numbers its layers like `nn.Sequential`: `0.weight`,
  * `2.bias`, nested `1.0.weight`); only `Linear`'s weight differs: Nabla keeps W as [in, out]
- * (y = xW + b), PyTorch's `nn.Linear.weight` is [out, in] (y = xWᵀ + b).
+ * (y = xW + b), PyTorch's `nn.Linear.weight` is [out, in] (y = xWᵀ + b). `Conv2d`'s weight
+ * [out, in, kh, kw] and bias, and `BatchNorm1d`/`2d`'s weight, bias, `running_mean`,
+ * `running_var` and `num_batches_tracked` are PyTorch's already (`num_batches_tracked` is a
+ * float scalar here, an int64 in PyTorch: `load_state_dict` converts it).
  */
 interface Entry {
   /** Shape in Nabla's layout. */
@@ -38,12 +41,29 @@ function describe(
     if (model.bias) {
       entries.set(`${prefix}bias`, { nabla: [o], torch: [o], transposed: false, owner });
     }
+  } else if (
+    model instanceof Conv2d ||
+    model instanceof BatchNorm1d ||
+    model instanceof BatchNorm2d
+  ) {
+    const owner = `${model.name}${at}`;
+    const named = [...model.parameters(), ...(model instanceof Conv2d ? [] : model.buffers())];
+    for (const { name, value } of named) {
+      entries.set(`${prefix}${name}`, {
+        nabla: value.shape,
+        torch: value.shape,
+        transposed: false,
+        owner,
+      });
+    }
   } else if (model.parameters().length > 0) {
     throw new TypeError(
       `${model.name}${at}: no PyTorch layout is known for this layer (it has parameters ${model
         .parameters()
         .map((p) => `"${p.name}"`)
-        .join(', ')}); supported: Linear, Sequential and the parameter-free layers`,
+        .join(
+          ', ',
+        )}); supported: Linear, Conv2d, BatchNorm1d, BatchNorm2d, Sequential and the parameter-free layers`,
     );
   }
   return entries;

@@ -100,6 +100,21 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
   }
 
   forward(x: Tensor<D>, _ctx: ForwardContext): Tensor<D> {
+    return this.product(x, false);
+  }
+
+  /**
+   * ReLU(X W + 1 b) in one product, the bias and ReLU applied in its epilogue (Sequential runs a
+   * Linear followed by a ReLU this way). Where X W + b is negative the result is −0, not +0 (see
+   * matmul's `relu`): give it to the ReLU with `ReLU.adoptFusedOutput` and back to
+   * {@link backwardThroughRelu}. Needs a bias.
+   */
+  forwardRelu(x: Tensor<D>, _ctx: ForwardContext): Tensor<D> {
+    if (this.bias === undefined) throw new TypeError(`${this.name}: forwardRelu needs a bias`);
+    return this.product(x, true);
+  }
+
+  private product(x: Tensor<D>, relu: boolean): Tensor<D> {
     assertFloat(this.name, 'input', x);
     if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
       throw new ShapeError(
@@ -111,13 +126,35 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
     }
     const n = x.shape[0] as number;
     const y = this.out.matrix(this.dtype, n, this.outFeatures);
-    matmul(x, this.weight.value, { out: y });
-    if (this.bias) addRowVector(y.data, this.bias.value.data, n, this.outFeatures);
+    // The bias (and ReLU) are added in the product's epilogue, tile by tile.
+    matmul(x, this.weight.value, { out: y, bias: this.bias?.value, relu });
     this.input = x;
     return y;
   }
 
   backward(gradOut: Tensor<D>, options: BackwardOptions = {}): Tensor<D> {
+    return this.gradients(gradOut, options, undefined);
+  }
+
+  /**
+   * Backward, then the backward of the ReLU before this layer in one go: ∂L/∂X is computed as
+   * (G Wᵀ) masked by `reluOutput` (the ReLU's output from {@link forwardRelu}: the gradient passes
+   * where the ReLU's input was ≥ 0) in the product's epilogue. Sequential uses it for a
+   * Linear → ReLU → Linear chain.
+   */
+  backwardThroughRelu(
+    gradOut: Tensor<D>,
+    reluOutput: Tensor<D>,
+    options: BackwardOptions = {},
+  ): Tensor<D> {
+    return this.gradients(gradOut, options, reluOutput);
+  }
+
+  private gradients(
+    gradOut: Tensor<D>,
+    options: BackwardOptions,
+    reluMask: Tensor<D> | undefined,
+  ): Tensor<D> {
     const x = lastForward(this.name, this.input);
     const n = x.shape[0] as number;
     if (gradOut.rank !== 2 || gradOut.shape[0] !== n || gradOut.shape[1] !== this.outFeatures) {
@@ -134,10 +171,10 @@ export class Linear<D extends FloatDType = 'float32'> implements Layer<D> {
     matmul(x, gradOut, { transA: true, out: this.weight.grad, accumulate });
     // ∇b = 1ᵀ G
     if (this.bias) columnSums(gradOut.data, this.bias.grad.data, n, this.outFeatures, accumulate);
-    // ∇X = G Wᵀ (skipped when the caller said it will not use it)
+    // ∇X = G Wᵀ (skipped when the caller said it will not use it), masked by a ReLU's output.
     const gx = this.gradIn.matrix(this.dtype, n, this.inFeatures);
     if (options.inputGrad === false) return gx;
-    matmul(gradOut, this.weight.value, { transB: true, out: gx });
+    matmul(gradOut, this.weight.value, { transB: true, out: gx, reluMask });
     return gx;
   }
 
@@ -168,14 +205,6 @@ function torchUniform<D extends FloatDType>(
 ): Tensor<D> {
   const bound = 1 / Math.sqrt(shape[0] as number);
   return uniform(rng, shape, -bound, bound, o);
-}
-
-/** y[i, :] += b for each of the n rows of the n×p matrix y. */
-export function addRowVector(y: FloatArray, b: FloatArray, n: number, p: number): void {
-  for (let i = 0; i < n; i++) {
-    const row = i * p;
-    for (let j = 0; j < p; j++) y[row + j] = (y[row + j] as number) + (b[j] as number);
-  }
 }
 
 /** out = 1ᵀ G (or out += 1ᵀ G when accumulating): the column sums of the n×p matrix g. */

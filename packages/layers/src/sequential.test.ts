@@ -243,30 +243,44 @@ describe('Sequential: forward and backward', () => {
     expect(y1.toArray()).not.toEqual(kept.toArray());
   });
 
-  it('inputGrad: false reaches only the first layer and leaves every parameter gradient the same', () => {
-    const build = () => {
-      const rng = createRng(11);
-      return new Sequential(new Linear(4, 3, { rng }), new ReLU(), new Linear(3, 2, { rng }));
-    };
-    const x = normal(createRng(12), [5, 4]);
-    const g = normal(createRng(13), [5, 2]);
-    const full = build();
-    full.forward(x, evalCtx);
-    full.backward(g);
-    const lean = build();
-    const seen: (boolean | undefined)[] = [];
-    for (const layer of lean.layers) {
-      const original = layer.backward.bind(layer);
-      layer.backward = (grad, options) => {
-        seen.push(options?.inputGrad);
-        return original(grad, options);
+  it.each([
+    ['Tanh', () => new Tanh(), [true, true, false]],
+    // Fused: the second Linear's backward also runs the ReLU's (backwardThroughRelu).
+    ['ReLU (fused)', () => new ReLU(), [true, false]],
+  ] as const)(
+    'inputGrad: false reaches only the first layer and leaves every parameter gradient the same (%s)',
+    (_name, activation, expected) => {
+      const build = () => {
+        const rng = createRng(11);
+        return new Sequential(new Linear(4, 3, { rng }), activation(), new Linear(3, 2, { rng }));
       };
-    }
-    lean.forward(x, evalCtx);
-    lean.backward(g, { inputGrad: false });
-    expect(seen).toEqual([true, true, false]);
-    lean.parameters().forEach((p, i) => {
-      expect(Array.from(p.grad.data)).toEqual(Array.from(full.parameters()[i]!.grad.data));
-    });
-  });
+      const x = normal(createRng(12), [5, 4]);
+      const g = normal(createRng(13), [5, 2]);
+      const full = build();
+      full.forward(x, evalCtx);
+      full.backward(g);
+      const lean = build();
+      const seen: (boolean | undefined)[] = [];
+      for (const layer of lean.layers) {
+        const original = layer.backward.bind(layer);
+        layer.backward = (grad, options) => {
+          seen.push(options?.inputGrad);
+          return original(grad, options);
+        };
+        if (layer instanceof Linear) {
+          const through = layer.backwardThroughRelu.bind(layer);
+          layer.backwardThroughRelu = (grad, relu, options) => {
+            seen.push(options?.inputGrad);
+            return through(grad, relu, options);
+          };
+        }
+      }
+      lean.forward(x, evalCtx);
+      lean.backward(g, { inputGrad: false });
+      expect(seen).toEqual(expected);
+      lean.parameters().forEach((p, i) => {
+        expect(Array.from(p.grad.data)).toEqual(Array.from(full.parameters()[i]!.grad.data));
+      });
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import type { FloatArray, Optimizer, Parameter, StateDict, StateValue } from '@nabla/tensor';
-import { allocate, formatShape, ShapeError } from '@nabla/tensor';
+import { formatShape, residentZeros, ShapeError, type Tensor } from '@nabla/tensor';
 import {
   checkInteger,
   checkLr,
@@ -35,6 +35,11 @@ export abstract class BaseOptimizer<O extends Hyperparameters> implements Optimi
   protected readonly kind: string;
   protected options: O;
   private buffers: ParameterBuffers[];
+  /**
+   * The tensors the buffers are the data of (in the engine's memory where it can hold them, so the
+   * fused updates use them without copies): kept so the memory lives as long as the optimizer.
+   */
+  private readonly bufferTensors: Tensor[] = [];
   private readonly sizes: readonly number[];
   private steps = 0;
   private currentLr: number;
@@ -209,7 +214,9 @@ export abstract class BaseOptimizer<O extends Hyperparameters> implements Optimi
         if (existing !== undefined) {
           next[name] = existing;
         } else {
-          const buffer = allocate(p.value.dtype, p.value.size);
+          const held = residentZeros([p.value.size], p.value.dtype);
+          this.bufferTensors.push(held);
+          const buffer = held.data;
           const initial = this.initialBufferValue(name, this.options);
           if (initial !== 0) buffer.fill(initial);
           next[name] = buffer;

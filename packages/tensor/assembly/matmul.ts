@@ -301,6 +301,63 @@ function kernel(
   }
 }
 
+/** `gemm`'s epilogues, applied to each tile of C once its sum is complete. */
+// Kind 1: c += bias[j] (the default branch below).
+const EPILOGUE_BIAS_RELU: i32 = 2; // v = c + bias[j]; c = v < 0 ? −0 : v (NaN stays NaN)
+const EPILOGUE_RELU_MASK: i32 = 3; // c = y is +0 or positive ? c : 0 (y: a kind-2 output)
+
+/**
+ * Applies epilogue `kind` to the rows × cols tile of C at `c` (row stride `ldc` bytes); `operand`
+ * points at the tile's first bias value (bias kinds) or at the tile's place in y (the mask).
+ *
+ * ReLU writes −0 where its input was negative and +0 where it was zero (v + 0 turns −0 into +0), so
+ * the mask can tell x ≥ 0 (the gradient passes: Relu′(0) = 1) from x < 0 by the sign alone.
+ */
+function epilogue(kind: i32, c: usize, ldc: usize, rows: i32, cols: i32, operand: usize): void {
+  const zero = f32x4.splat(0);
+  const negZero = f32x4.splat(-0.0);
+  const izero = i32x4.splat(0);
+  const whole = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldc;
+    const y = operand + <usize>r * ldc;
+    let j = 0;
+    for (; j < whole; j += 4) {
+      const at = row + ((<usize>j) << 2);
+      const v = v128.load(at);
+      if (kind === EPILOGUE_RELU_MASK) {
+        const m = v128.load(y + ((<usize>j) << 2));
+        const keep = v128.and(f32x4.ge(m, zero), i32x4.ge_s(m, izero));
+        v128.store(at, v128.and(v, keep));
+      } else {
+        const biased = f32x4.add(v, v128.load(operand + ((<usize>j) << 2)));
+        if (kind === EPILOGUE_BIAS_RELU) {
+          const x = f32x4.add(biased, zero);
+          v128.store(at, v128.bitselect(negZero, x, f32x4.lt(x, zero)));
+        } else {
+          v128.store(at, biased);
+        }
+      }
+    }
+    for (; j < cols; j++) {
+      const at = row + ((<usize>j) << 2);
+      const v = load<f32>(at);
+      if (kind === EPILOGUE_RELU_MASK) {
+        const m = load<f32>(y + ((<usize>j) << 2));
+        store<f32>(at, m >= 0 && reinterpret<i32>(m) >= 0 ? v : 0);
+      } else {
+        const biased: f32 = v + load<f32>(operand + ((<usize>j) << 2));
+        if (kind === EPILOGUE_BIAS_RELU) {
+          const x: f32 = biased + 0;
+          store<f32>(at, x < 0 ? <f32>-0.0 : x);
+        } else {
+          store<f32>(at, biased);
+        }
+      }
+    }
+  }
+}
+
 /** The block size ≤ `limit` that splits `len` into equal parts, rounded up to a multiple of 8. */
 function split(len: i32, limit: i32): i32 {
   const parts = (len + limit - 1) / limit;
@@ -311,7 +368,10 @@ function split(len: i32, limit: i32): i32 {
 /**
  * C[i0:i1, j0:j1] = op(A)·op(B), or += when `accumulate`. C is m×n; op(A) is m×k (A stored k×m
  * when `transA`); op(B) is k×n (B stored n×k when `transB`). `work` is `workBytes()` of scratch.
- * With k == 0 the block is zeroed (or left alone when accumulating).
+ * With k == 0 the block is zeroed (or left alone when accumulating). `epilogueKind` (0 = none)
+ * finishes each tile of C where it is still in cache: 1 adds the row vector at `epilogueOperand`
+ * (a bias, n floats), 2 adds it and applies ReLU (−0 where negative, see `epilogue`), 3 zeroes C
+ * where the m×n array at `epilogueOperand` (a kind-2 output) is −0 or NaN: ReLU's backward.
  */
 export function gemm(
   a: usize,
@@ -323,6 +383,8 @@ export function gemm(
   transA: bool,
   transB: bool,
   accumulate: bool,
+  epilogueKind: i32,
+  epilogueOperand: usize,
   i0: i32,
   i1: i32,
   j0: i32,
@@ -332,9 +394,15 @@ export function gemm(
   if (i1 <= i0 || j1 <= j0) return;
   const ldc = (<usize>n) << 2;
   if (k === 0) {
-    if (!accumulate) {
-      for (let i = i0; i < i1; i++) {
-        memory.fill(c + <usize>i * ldc + ((<usize>j0) << 2), 0, (<usize>(j1 - j0)) << 2);
+    for (let i = i0; i < i1; i++) {
+      const at = <usize>i * ldc + ((<usize>j0) << 2);
+      if (!accumulate) memory.fill(c + at, 0, (<usize>(j1 - j0)) << 2);
+      if (epilogueKind !== 0) {
+        const operand =
+          epilogueKind === EPILOGUE_RELU_MASK
+            ? epilogueOperand + at
+            : epilogueOperand + ((<usize>j0) << 2);
+        epilogue(epilogueKind, c + at, ldc, 1, j1 - j0, operand);
       }
     }
     return;
@@ -352,6 +420,7 @@ export function gemm(
       const kc = min(kcStep, k - pc);
       packB(b, n, k, transB, pc, kc, jc, nc, pb);
       const add = accumulate || pc > 0;
+      const last = pc + kc >= k;
       for (let ic = i0; ic < i1; ic += mcStep) {
         const mc = min(mcStep, i1 - ic);
         packA(a, m, k, transA, ic, mc, pc, kc, pa);
@@ -359,17 +428,16 @@ export function gemm(
           const bp = pb + ((<usize>jr * <usize>kc) << 2);
           const cols = min(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
-            kernel(
-              kc,
-              pa + ((<usize>ir * <usize>kc) << 2),
-              bp,
-              c + <usize>(ic + ir) * ldc + ((<usize>(jc + jr)) << 2),
-              ldc,
-              add,
-              min(MR, mc - ir),
-              cols,
-              tile,
-            );
+            const rows = min(MR, mc - ir);
+            const at = <usize>(ic + ir) * ldc + ((<usize>(jc + jr)) << 2);
+            kernel(kc, pa + ((<usize>ir * <usize>kc) << 2), bp, c + at, ldc, add, rows, cols, tile);
+            if (last && epilogueKind !== 0) {
+              const operand =
+                epilogueKind === EPILOGUE_RELU_MASK
+                  ? epilogueOperand + at
+                  : epilogueOperand + ((<usize>(jc + jr)) << 2);
+              epilogue(epilogueKind, c + at, ldc, rows, cols, operand);
+            }
           }
         }
       }

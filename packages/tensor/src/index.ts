@@ -38,7 +38,8 @@ export type {
   SafetensorsErrorCode,
 } from './io/safetensors.js';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError } from './io/safetensors.js';
-export type { AdamCoefficients, GemmJob } from './kernels/kernels.js';
+export type { AdamCoefficients, Epilogue, GemmJob } from './kernels/kernels.js';
+export { EPILOGUE } from './kernels/kernels.js';
 export type { BinaryOp, Operand } from './ops/binary.js';
 export {
   add,
@@ -89,6 +90,7 @@ export {
   randomNormal,
   uniform,
 } from './random.js';
+export { releaseResident, residentCopy, residentZeros } from './resident.js';
 export { ReusableBuffer } from './reusable-buffer.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, formatShape, ShapeError, shapesEqual, sizeOf } from './shape.js';

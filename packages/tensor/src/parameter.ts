@@ -1,6 +1,6 @@
 import type { FloatDType } from './dtype.js';
-import { allocate } from './dtype.js';
-import { Tensor } from './tensor.js';
+import { residentCopy, residentZeros } from './resident.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * A trainable tensor and its gradient buffer: the contract layers expose and optimizers update.
@@ -14,16 +14,16 @@ export interface Parameter<D extends FloatDType = FloatDType> {
   readonly grad: Tensor<D>;
 }
 
-/** A parameter named `name` over `value` (kept, not copied) with a zeroed gradient buffer. */
+/**
+ * A parameter named `name` with a copy of `value` (`value` itself is not kept) and a zeroed
+ * gradient buffer. Both live in the engine's memory when the backend allows (see
+ * `residentZeros`), where matmul and the optimizers use them without copies.
+ */
 export function createParameter<D extends FloatDType>(
   name: string,
   value: Tensor<D>,
 ): Parameter<D> {
-  return {
-    name,
-    value,
-    grad: new Tensor(value.dtype, allocate(value.dtype, value.size), value.shape),
-  };
+  return { name, value: residentCopy(value), grad: residentZeros(value.shape, value.dtype) };
 }
 
 /** The same parameter under another name (same tensors), e.g. prefixed by a container. */

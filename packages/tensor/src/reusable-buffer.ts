@@ -1,4 +1,5 @@
 import { allocate, type FloatArray, type FloatDType } from './dtype.js';
+import { getEngine } from './engine/registry.js';
 import { type Shape, shapesEqual, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -10,6 +11,9 @@ import { Tensor } from './tensor.js';
  * it; only a larger one allocates. The contents are whatever was last written: callers
  * overwrite them.
  *
+ * float32 storage lives in the engine's memory when the backend allows it (see
+ * `residentZeros`), so the kernels read and write it without copies. A tensor handed out keeps
+ * its storage valid for as long as it is reachable, even after the buffer moved to a larger one.
  */
 export class ReusableBuffer {
   private storage: FloatArray | undefined;
@@ -49,11 +53,15 @@ export class ReusableBuffer {
     let storage = this.storage;
     const sameType =
       storage !== undefined && (dtype === 'float32') === storage instanceof Float32Array;
+    const engine = getEngine();
     if (storage === undefined || !sameType || storage.length < size) {
-      storage = allocate(dtype, size);
+      // The old storage stays held by the tensors handed out over it.
+      storage = dtype === 'float32' ? engine.allocate(size, this) : allocate(dtype, size);
+      if (dtype !== 'float32') engine.release(this);
       this.storage = storage;
     }
     const view = new Tensor(dtype, storage.subarray(0, size) as Tensor<D>['data'], shape);
+    if (storage instanceof Float32Array) engine.hold(view.data as Float32Array, view);
     this.current = view;
     return view;
   }

@@ -27,6 +27,18 @@ export function isTensor(value: unknown): value is Tensor {
   );
 }
 
+/** The property by which a view keeps the tensor it views reachable. */
+const VIEW_BASE = Symbol('base');
+
+/**
+ * `view`, made to keep `base` reachable: a resident tensor's memory is given back when the tensor
+ * holding it is collected, which must not happen while a view of it is in use.
+ */
+function viewOf<D extends DType>(base: Tensor<D>, view: Tensor<D>): Tensor<D> {
+  Object.defineProperty(view, VIEW_BASE, { value: base });
+  return view;
+}
+
 /** A nested array of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
 
@@ -79,7 +91,7 @@ export class Tensor<D extends DType = DType> {
 
   /** A view with another shape over the same data (O(1)); one dimension may be -1. */
   reshape(shape: Shape): Tensor<D> {
-    return new Tensor(this.dtype, this.data, resolveReshape(this.shape, shape));
+    return viewOf(this, new Tensor(this.dtype, this.data, resolveReshape(this.shape, shape)));
   }
 
   /** A view of rows `start` (inclusive) to `end` (exclusive) along axis 0, without copying. */
@@ -91,7 +103,7 @@ export class Tensor<D extends DType = DType> {
     }
     const rowSize = n === 0 ? 0 : this.size / n;
     const data = this.data.subarray(start * rowSize, end * rowSize) as TypedArrayFor<D>;
-    return new Tensor(this.dtype, data, [end - start, ...this.shape.slice(1)]);
+    return viewOf(this, new Tensor(this.dtype, data, [end - start, ...this.shape.slice(1)]));
   }
 
   /** A copy that owns its data. */

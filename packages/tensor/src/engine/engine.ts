@@ -60,6 +60,15 @@ export interface EngineInfo {
   readonly reasons: readonly string[];
   /** The engine protocol version (copies of the package with the same version share the engine). */
   readonly protocol: number;
+  /**
+   * Whether float32 tensors can live in the engine's memory ("resident": a wasm backend over a
+   * shared memory), where the kernels use them without copying.
+   */
+  readonly resident: boolean;
+  /** Bytes of the wasm memory that resident arrays hold now. */
+  readonly residentBytes: number;
+  /** Resident arrays alive now. */
+  readonly residentBlocks: number;
 }
 
 /**
@@ -82,6 +91,21 @@ export interface Engine {
   ): void;
   /** One plain SGD step (see `fusedSgdUpdate`; arguments checked by the caller). */
   sgd(value: FloatArray, grad: FloatArray, lr: number): void;
+  /**
+   * A zeroed float32 array of `length` held by `holder`: resident in the engine's memory when the
+   * backend allows (see `EngineInfo.resident`), else an ordinary array. The memory is freed when
+   * every holder was given back (`release`) or became unreachable.
+   */
+  allocate(length: number, holder: object): Float32Array;
+  /**
+   * Adds `holder` as one more holder of `array`'s memory (an array from `allocate`, or a view of
+   * its start). A holder holds one array: holding another releases the first.
+   */
+  hold(array: Float32Array, holder: object): void;
+  /** `holder` no longer holds its array: the memory is freed when it was the last holder. */
+  release(holder: object): void;
+  /** Whether two arrays share memory (also across the buffers a grown wasm memory hands out). */
+  overlapping(a: ArrayBufferView, b: ArrayBufferView): boolean;
   setBackend(name: BackendName): void;
   setThreads(count: number | 'auto'): void;
   info(): EngineInfo;
@@ -109,6 +133,13 @@ export interface EngineOptions {
   support?: WasmSupport;
   /** A line always reported in `reasons` (e.g. why this is not the shared engine). */
   note?: string;
+}
+
+/** One resident block and how many holders keep it. */
+interface Lease {
+  readonly wasm: WasmKernels;
+  readonly offset: number;
+  holders: number;
 }
 
 interface Active {
@@ -169,6 +200,12 @@ class ComputeEngine implements Engine {
   private threadCount: number | 'auto';
   private active: Active | undefined;
   private memoryFallbacks = 0;
+  /** The resident blocks of the current memory by byte offset. */
+  private leases = new Map<number, Lease>();
+  /** The lease of each holder (a holder holds one array). */
+  private readonly heldBy = new WeakMap<object, Lease>();
+  /** Gives a block back when a holder is collected without `release` (the backstop). */
+  private readonly collected = new FinalizationRegistry<Lease>((lease) => this.drop(lease));
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -254,7 +291,7 @@ class ComputeEngine implements Engine {
   }
 
   matmul(job: GemmJob): void {
-    const wasm = this.wasmFor([job.a, job.b, job.c]);
+    const wasm = this.wasmFor([job.a, job.b, job.c, job.operand]);
     if (wasm !== undefined) {
       if (wasm.matmul(job as GemmJob<Float32Array>)) return;
       this.memoryFallbacks++;
@@ -294,6 +331,56 @@ class ComputeEngine implements Engine {
     jsSgd(value, grad, lr);
   }
 
+  allocate(length: number, holder: object): Float32Array {
+    const wasm = this.resolve().wasm;
+    const array = wasm?.allocate(length);
+    if (wasm === undefined || array === undefined) return new Float32Array(length);
+    const lease: Lease = { wasm, offset: array.byteOffset, holders: 0 };
+    this.leases.set(lease.offset, lease);
+    this.attach(lease, holder);
+    return array;
+  }
+
+  hold(array: Float32Array, holder: object): void {
+    const wasm = this.active?.wasm;
+    if (wasm === undefined || !wasm.owns(array.buffer)) return;
+    const lease = this.leases.get(array.byteOffset);
+    if (lease !== undefined) this.attach(lease, holder);
+  }
+
+  private attach(lease: Lease, holder: object): void {
+    if (this.heldBy.get(holder) === lease) return;
+    this.release(holder);
+    this.heldBy.set(holder, lease);
+    lease.holders++;
+    this.collected.register(holder, lease, holder);
+  }
+
+  release(holder: object): void {
+    const lease = this.heldBy.get(holder);
+    if (lease === undefined) return;
+    this.heldBy.delete(holder);
+    this.collected.unregister(holder);
+    this.drop(lease);
+  }
+
+  private drop(lease: Lease): void {
+    if (--lease.holders > 0) return;
+    lease.wasm.release(lease.offset);
+    if (this.leases.get(lease.offset) === lease) this.leases.delete(lease.offset);
+  }
+
+  overlapping(a: ArrayBufferView, b: ArrayBufferView): boolean {
+    if (a.byteLength === 0 || b.byteLength === 0) return false;
+    const wasm = this.active?.wasm;
+    const same = a.buffer === b.buffer || (wasm?.owns(a.buffer) === true && wasm.owns(b.buffer));
+    return (
+      same &&
+      a.byteOffset < b.byteOffset + b.byteLength &&
+      b.byteOffset < a.byteOffset + a.byteLength
+    );
+  }
+
   setBackend(name: BackendName): void {
     const next = this.select(name);
     this.stop();
@@ -321,6 +408,9 @@ class ComputeEngine implements Engine {
       memoryFallbacks: this.memoryFallbacks,
       reasons,
       protocol: this.protocol,
+      resident: a.wasm?.residentCapable ?? false,
+      residentBytes: a.wasm?.residentUsage().bytes ?? 0,
+      residentBlocks: a.wasm?.residentUsage().blocks ?? 0,
     };
   }
 
@@ -337,6 +427,9 @@ class ComputeEngine implements Engine {
   private stop(): void {
     this.active?.pool?.close();
     this.active = undefined;
+    // Blocks of the old memory stay valid for their holders (views keep the memory alive); a
+    // release later frees them in the old memory's books, which nothing reads any more.
+    this.leases = new Map();
   }
 
   dispose(): void {

@@ -16,7 +16,24 @@ export interface GemmJob<T = FloatArray> {
   transA: boolean;
   transB: boolean;
   accumulate: boolean;
+  /** What is done to C once its sum is complete (see `Epilogue`); none when absent or 0. */
+  epilogue?: Epilogue | undefined;
+  /** The epilogue's operand: the bias (n values) or the mask (m×n, like C). */
+  operand?: T | undefined;
 }
+
+/**
+ * A product's epilogue, applied to C where it is still in cache:
+ * - `1` bias: c += bias[j];
+ * - `2` bias and ReLU: v = c + bias[j] + 0; c = v < 0 ? −0 : v (NaN stays NaN). Negative inputs
+ *   give −0 and zero inputs +0, so kind 3 can tell x ≥ 0 from x < 0 by the sign alone;
+ * - `3` ReLU's backward: c stays where the mask (a kind-2 output) is +0 or positive, else 0
+ *   (Relu′(x) = 1 for x ≥ 0, the paper's convention).
+ */
+export type Epilogue = 0 | 1 | 2 | 3;
+
+/** The epilogue kinds by name. */
+export const EPILOGUE = { none: 0, bias: 1, biasRelu: 2, reluMask: 3 } as const;
 
 /** A block C[i0:i1, j0:j1] of a product's result: [i0, i1, j0, j1]. */
 export type Block = [number, number, number, number];

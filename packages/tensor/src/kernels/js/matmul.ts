@@ -1,12 +1,19 @@
 import type { GemmJob } from '../kernels.js';
+import { jsEpilogue } from './epilogue.js';
 
 /**
  * Reference-quality plain-JS matmul, written so the innermost loop walks memory contiguously
  * for the three layouts a training step uses (AB, AᵀB, ABᵀ).
  */
 export function jsMatmul(job: GemmJob): void {
-  const { a, b, c, m, n, k, transA, transB, accumulate } = job;
+  const { m, n, epilogue, operand } = job;
   if (m === 0 || n === 0) return;
+  product(job);
+  if (epilogue && operand !== undefined) jsEpilogue(job.c, m, n, epilogue, operand);
+}
+
+function product(job: GemmJob): void {
+  const { a, b, c, m, n, k, transA, transB, accumulate } = job;
   if (!accumulate) c.fill(0, 0, m * n);
   if (!transA && !transB) {
     // C[i,:] += A[i,p] * B[p,:]

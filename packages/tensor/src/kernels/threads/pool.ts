@@ -25,8 +25,8 @@ const NEXT = 4; // the claim word: tag (12 bits) | block count (10 bits) | next 
 const MAXW = 5; // workers 1..MAXW may take part in the current job
 const WORK = 6; // scratch of thread t: WORK + t·WSTRIDE
 const WSTRIDE = 7;
-const JOB = 8; // a, b, c, m, n, k, transA, transB, accumulate
-const SPIN_US = 17; // microseconds an idle worker polls for the next job before it sleeps
+const JOB = 8; // a, b, c, m, n, k, transA, transB, accumulate, epilogue, operand (8..18)
+const SPIN_US = 19; // microseconds an idle worker polls for the next job before it sleeps
 const READY = 32; // READY + w: worker w is instantiated and waiting
 const STATS = 96; // STATS + w: blocks worker w has computed (ever)
 const BLOCKS = 160; // BLOCKS + 4i: i0, i1, j0, j1 of block i
@@ -71,7 +71,8 @@ function nablaGemmWorker(data) {
       var o = ${BLOCKS} + 4 * i;
       try {
         gemm(c[${JOB}], c[${JOB + 1}], c[${JOB + 2}], c[${JOB + 3}], c[${JOB + 4}], c[${JOB + 5}],
-          c[${JOB + 6}], c[${JOB + 7}], c[${JOB + 8}], c[o], c[o + 1], c[o + 2], c[o + 3],
+          c[${JOB + 6}], c[${JOB + 7}], c[${JOB + 8}], c[${JOB + 9}], c[${JOB + 10}],
+          c[o], c[o + 1], c[o + 2], c[o + 3],
           c[${WORK}] + w * c[${WSTRIDE}]);
       } catch (e) {
         Atomics.store(c, ${ERROR}, 1);
@@ -85,7 +86,19 @@ function nablaGemmWorker(data) {
 `;
 
 /** The job's fields in the order of the control block's JOB slots (and of gemm's arguments). */
-const JOB_FIELDS = ['a', 'b', 'c', 'm', 'n', 'k', 'transA', 'transB', 'accumulate'] as const;
+const JOB_FIELDS = [
+  'a',
+  'b',
+  'c',
+  'm',
+  'n',
+  'k',
+  'transA',
+  'transB',
+  'accumulate',
+  'epilogue',
+  'operand',
+] as const;
 
 /** Default of `ThreadPoolOptions.timeoutMs`. */
 export const DEFAULT_BLOCK_TIMEOUT_MS = 30_000;

@@ -1,9 +1,17 @@
 import { sharedMaxPages } from '../generated/wasm-binaries.js';
-import type { AdamCoefficients, Block, GemmJob, Kernels } from '../kernels.js';
+import { jsEpilogue } from '../js/epilogue.js';
+import {
+  type AdamCoefficients,
+  type Block,
+  EPILOGUE,
+  type GemmJob,
+  type Kernels,
+} from '../kernels.js';
 import type { ThreadPool } from '../threads/pool.js';
 import { BLOCKS_PER_THREAD, splitWork, type ThreadPolicy } from '../threads/split.js';
 import { shapeKey } from '../threads/tuner.js';
 import { kernelModule, type ModuleExports, type SimdLevel } from './module.js';
+import { ResidentHeap } from './resident-heap.js';
 
 const PAGE = 65536;
 /** Operands start on 64-byte boundaries; every array is padded to a whole number of them. */
@@ -26,6 +34,11 @@ export interface WasmKernelsOptions {
  * Operands are copied into the memory (grown on demand, never shrunk), computed on there and the
  * results copied out, so callers keep ordinary typed arrays. With a thread pool attached (over a
  * shared memory), products large enough are split across its workers.
+ *
+ * Over a shared memory, arrays can also live in the memory itself (`allocate`: "resident"
+ * arrays, views of the memory that stay valid when it grows). A kernel reads and writes a
+ * resident operand where it is, with no copy; the scratch space for copied operands starts above
+ * the highest resident block.
  */
 export class WasmKernels implements Kernels<Float32Array> {
   readonly name: string;
@@ -36,6 +49,10 @@ export class WasmKernels implements Kernels<Float32Array> {
   private readonly workBytes: number;
   private readonly memoryLimit: number;
   private view: Float32Array;
+  /** The resident blocks (shared memories only: growing any other memory detaches its views). */
+  private readonly heap: ResidentHeap | undefined;
+  /** Every buffer object the memory has had (a grown shared memory hands out a new one). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   private threads: { pool: ThreadPool; policy: ThreadPolicy } | undefined;
   /** Threads offered to the last product (1 = it ran on the caller alone), for tests and benchmarks. */
   lastThreads = 0;
@@ -46,6 +63,11 @@ export class WasmKernels implements Kernels<Float32Array> {
     this.gemmBlock(this.at, block, work);
   /** The last product's plan (see `plan`). */
   private readonly planned = { threads: 1, blocks: [] as Block[], shape: 0, timed: false };
+  /** The byte offsets of the last `stage` call, and which of them are copies. */
+  private readonly offsets: number[] = [];
+  /** The arrays of the current update call (reused: no array per call). */
+  private readonly updateArrays: Float32Array[] = [];
+  private readonly copied: boolean[] = [];
   /** The current product with byte offsets into the memory (reused across calls). */
   private readonly at: GemmJob<number> = {
     a: 0,
@@ -57,6 +79,8 @@ export class WasmKernels implements Kernels<Float32Array> {
     transA: false,
     transB: false,
     accumulate: false,
+    epilogue: 0,
+    operand: 0,
   };
 
   /** Compiles (once per variant) and instantiates the module; throws when the runtime refuses. */
@@ -75,6 +99,57 @@ export class WasmKernels implements Kernels<Float32Array> {
     this.workBytes = align(this.exports.workBytes());
     this.memoryLimit = options.memoryLimit ?? Number.POSITIVE_INFINITY;
     this.view = new Float32Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+    this.heap = shared ? new ResidentHeap(this.base) : undefined;
+  }
+
+  /** Whether `allocate` can hand out resident arrays (a shared memory). */
+  get residentCapable(): boolean {
+    return this.heap !== undefined;
+  }
+
+  /** Bytes and blocks held by resident arrays. */
+  residentUsage(): { bytes: number; blocks: number } {
+    return { bytes: this.heap?.usedBytes ?? 0, blocks: this.heap?.blocks ?? 0 };
+  }
+
+  /** Whether `buffer` is (a generation of) this memory's buffer. */
+  owns(buffer: ArrayBufferLike): boolean {
+    return this.buffers.has(buffer);
+  }
+
+  /** The byte offset of `array` in this memory, or -1 when it is not a view of it. */
+  residentAt(array: Float32Array): number {
+    return this.buffers.has(array.buffer) ? array.byteOffset : -1;
+  }
+
+  /**
+   * A zeroed array of `length` floats resident in the memory (64-byte aligned, its block padded
+   * to 64 bytes), or undefined when the memory is not shared or cannot grow that far. Give it back
+   * with `release(array)`.
+   */
+  allocate(length: number): Float32Array | undefined {
+    const heap = this.heap;
+    if (heap === undefined) return undefined;
+    const offset = heap.allocate(length * 4, this.memoryLimit);
+    if (offset === undefined) return undefined;
+    if (!this.reserve(heap.top)) {
+      heap.release(offset);
+      return undefined;
+    }
+    const array = new Float32Array(this.memory.buffer, offset, length);
+    array.fill(0);
+    return array;
+  }
+
+  /** Frees the resident block that starts at byte `offset`; false when there is none. */
+  release(offset: number): boolean {
+    return this.heap?.release(offset) ?? false;
+  }
+
+  /** Where the scratch space for copied operands starts (above every resident block). */
+  private scratch(): number {
+    return this.heap?.top ?? this.base;
   }
 
   /** A shared memory for `new WasmKernels(level, { memory })` and the workers. */
@@ -100,6 +175,7 @@ export class WasmKernels implements Kernels<Float32Array> {
     }
     if (this.view.buffer !== this.memory.buffer || this.view.length * 4 < bytes) {
       this.view = new Float32Array(this.memory.buffer);
+      this.buffers.add(this.memory.buffer);
     }
     return true;
   }
@@ -134,6 +210,7 @@ export class WasmKernels implements Kernels<Float32Array> {
     if (m === 0 || n === 0) return true;
     if (k === 0) {
       if (!accumulate) c.fill(0, 0, m * n);
+      if (job.epilogue && job.operand !== undefined) jsEpilogue(c, m, n, job.epilogue, job.operand);
       return true;
     }
     const sizeA = m * k;
@@ -142,17 +219,36 @@ export class WasmKernels implements Kernels<Float32Array> {
     this.plan(job);
     const { threads, blocks, shape, timed } = this.planned;
     const pool = threads > 1 ? this.threads?.pool : undefined;
-    const offA = this.base;
-    const offB = offA + align(sizeA * 4);
-    const offC = offB + align(sizeB * 4);
-    const offW = offC + align(sizeC * 4);
+    // Resident operands are used where they are; the others are copied above the resident blocks.
+    const ra = this.residentAt(a);
+    const rb = this.residentAt(b);
+    let rc = this.residentAt(c);
+    if (rc >= 0 && (overlap(rc, sizeC, ra, sizeA) || overlap(rc, sizeC, rb, sizeB))) rc = -1;
+    let top = this.scratch();
+    const offA = ra >= 0 ? ra : top;
+    if (ra < 0) top += align(sizeA * 4);
+    const offB = rb >= 0 ? rb : top;
+    if (rb < 0) top += align(sizeB * 4);
+    const offC = rc >= 0 ? rc : top;
+    if (rc < 0) top += align(sizeC * 4);
+    // The epilogue's operand: a bias row (n) or a mask shaped like C (m×n).
+    const epilogue = job.operand === undefined ? 0 : (job.epilogue ?? 0);
+    const operand = job.operand as Float32Array;
+    const sizeE = epilogue === EPILOGUE.reluMask ? sizeC : n;
+    const re = epilogue === 0 ? -1 : this.residentAt(operand);
+    const offE = epilogue === 0 ? 0 : re >= 0 ? re : top;
+    if (epilogue !== 0 && re < 0) top += align(sizeE * 4);
+    const offW = top;
     if (!this.reserve(offW + (pool === undefined ? 1 : pool.slots()) * this.workBytes)) {
       return false;
     }
     const f = this.view;
-    f.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA / 4);
-    f.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB / 4);
-    if (accumulate) f.set(c.length === sizeC ? c : c.subarray(0, sizeC), offC / 4);
+    if (ra < 0) f.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA / 4);
+    if (rb < 0) f.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB / 4);
+    if (accumulate && rc < 0) f.set(c.length === sizeC ? c : c.subarray(0, sizeC), offC / 4);
+    if (epilogue !== 0 && re < 0) {
+      f.set(operand.length === sizeE ? operand : operand.subarray(0, sizeE), offE / 4);
+    }
     const at = this.at;
     at.a = offA;
     at.b = offB;
@@ -163,6 +259,8 @@ export class WasmKernels implements Kernels<Float32Array> {
     at.transA = job.transA;
     at.transB = job.transB;
     at.accumulate = accumulate;
+    at.epilogue = epilogue;
+    at.operand = offE;
     this.lastThreads = threads;
     this.lastBlocks = blocks.length;
     const compute = this.computeBlock;
@@ -178,34 +276,68 @@ export class WasmKernels implements Kernels<Float32Array> {
       for (const block of blocks) compute(block, offW);
     }
     if (timed) tuner?.record(2 * m * n * k, threads > 1, performance.now() - started, shape, warm);
-    c.set(f.subarray(offC / 4, offC / 4 + sizeC));
+    if (rc < 0) c.set(f.subarray(offC / 4, offC / 4 + sizeC));
     return true;
   }
 
   /** The one place the module's `gemm` is called from this thread (workers: see threads/pool.ts). */
   private gemmBlock(job: GemmJob<number>, [i0, i1, j0, j1]: Block, work: number): void {
-    const { a, b, c, m, n, k, transA, transB, accumulate } = job;
-    this.exports.gemm(a, b, c, m, n, k, +transA, +transB, +accumulate, i0, i1, j0, j1, work);
+    const { a, b, c, m, n, k, transA, transB, accumulate, epilogue = 0, operand = 0 } = job;
+    this.exports.gemm(
+      a,
+      b,
+      c,
+      m,
+      n,
+      k,
+      +transA,
+      +transB,
+      +accumulate,
+      epilogue,
+      operand,
+      i0,
+      i1,
+      j0,
+      j1,
+      work,
+    );
   }
 
   /**
-   * Copies `arrays` (one length n) into consecutive 64-byte-aligned slots, each padded so that the
-   * kernels can run whole 4-lane vectors past n; returns their byte offsets, or undefined when the
-   * memory cannot hold them.
+   * The byte offsets of `arrays` (one length n) for an update kernel, which runs whole 4-lane
+   * vectors past n: a resident array whose block has room for that is used where it is; the
+   * others are copied into consecutive 64-byte-aligned scratch slots (into `this.offsets`, reused).
+   * False when the memory cannot hold the copies.
    */
-  private stage(arrays: readonly Float32Array[], n: number): number[] | undefined {
+  private stage(arrays: readonly Float32Array[], n: number): boolean {
     const stride = align(n * 4);
-    if (!this.reserve(this.base + arrays.length * stride)) return undefined;
+    const padded = Math.ceil(n / 4) * 16;
+    const offsets = this.offsets;
+    offsets.length = arrays.length;
+    let top = this.scratch();
+    for (let i = 0; i < arrays.length; i++) {
+      const at = this.residentAt(arrays[i] as Float32Array);
+      const fits = at >= 0 && (this.heap?.sizeAt(at) ?? 0) >= padded;
+      offsets[i] = fits ? at : -1 - top;
+      if (!fits) top += stride;
+    }
+    if (!this.reserve(top)) return false;
     const f = this.view;
-    return arrays.map((array, i) => {
-      const at = this.base + i * stride;
-      f.set(array, at / 4);
-      return at;
-    });
+    for (let i = 0; i < arrays.length; i++) {
+      const at = offsets[i] as number;
+      if (at < 0) {
+        offsets[i] = -1 - at;
+        this.copied[i] = true;
+        f.set(arrays[i] as Float32Array, (-1 - at) / 4);
+      } else this.copied[i] = false;
+    }
+    return true;
   }
 
-  /** Copies slot `at` (n floats) back into `array`. */
-  private unstage(array: Float32Array, at: number, n: number): void {
+  /** Copies the staged slot of `arrays[i]` (n floats) back into it, unless it is resident. */
+  private unstage(array: Float32Array, i: number, n: number): void {
+    if (!this.copied[i]) return;
+    const at = this.offsets[i] as number;
     array.set(this.view.subarray(at / 4, at / 4 + n));
   }
 
@@ -218,17 +350,19 @@ export class WasmKernels implements Kernels<Float32Array> {
     c: AdamCoefficients,
   ): boolean {
     const n = value.length;
-    const arrays = vMax === undefined ? [value, grad, m, v] : [value, grad, m, v, vMax];
-    const at = this.stage(arrays, n);
-    if (at === undefined) return false;
-    const [pv, pg, pm, ps, pmax = 0] = at as [number, number, number, number, number?];
+    const arrays = this.updateArrays;
+    arrays.length = 0;
+    arrays.push(value, grad, m, v);
+    if (vMax !== undefined) arrays.push(vMax);
+    if (!this.stage(arrays, n)) return false;
+    const at = this.offsets;
     // 1 − β1 and 1 − β2 in float64: 1 − f32(0.999) in float32 would be off by 1e-5.
     this.exports.adam(
-      pv,
-      pg,
-      pm,
-      ps,
-      pmax,
+      at[0] as number,
+      at[1] as number,
+      at[2] as number,
+      at[3] as number,
+      vMax === undefined ? 0 : (at[4] as number),
       n,
       c.stepSize,
       c.beta1,
@@ -240,20 +374,29 @@ export class WasmKernels implements Kernels<Float32Array> {
       c.l2,
       c.shrink,
     );
-    this.unstage(value, pv, n);
-    this.unstage(m, pm, n);
-    this.unstage(v, ps, n);
-    if (vMax !== undefined) this.unstage(vMax, pmax, n);
+    this.unstage(value, 0, n);
+    this.unstage(m, 2, n);
+    this.unstage(v, 3, n);
+    if (vMax !== undefined) this.unstage(vMax, 4, n);
+    arrays.length = 0;
     return true;
   }
 
   sgd(value: Float32Array, grad: Float32Array, lr: number): boolean {
     const n = value.length;
-    const at = this.stage([value, grad], n);
-    if (at === undefined) return false;
-    const [pv, pg] = at as [number, number];
-    this.exports.sgd(pv, pg, n, lr);
-    this.unstage(value, pv, n);
+    const arrays = this.updateArrays;
+    arrays.length = 0;
+    arrays.push(value, grad);
+    const staged = this.stage(arrays, n);
+    arrays.length = 0;
+    if (!staged) return false;
+    this.exports.sgd(this.offsets[0] as number, this.offsets[1] as number, n, lr);
+    this.unstage(value, 0, n);
     return true;
   }
+}
+
+/** Whether the float ranges [x, x + nx) and [y, y + ny) (byte offsets, -1 = none) overlap. */
+function overlap(x: number, nx: number, y: number, ny: number): boolean {
+  return y >= 0 && x < y + ny * 4 && y < x + nx * 4;
 }

@@ -15,6 +15,8 @@ export interface ModuleExports {
     transA: number,
     transB: number,
     accumulate: number,
+    epilogue: number,
+    operand: number,
     i0: number,
     i1: number,
     j0: number,
