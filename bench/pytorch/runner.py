@@ -8,7 +8,10 @@ to stdout). The Node CLI drives it so that PyTorch takes turns with the other sy
   matmul-prepare m n k transA transB runs minRunMs warmupMs
                                           -> {"repeats": N}   (operands made, call warmed up)
   matmul-run                              -> {"seconds": s}   (mean seconds per call over one run)
-  train-setup sizes batchSize lr images labels length features
+  conv-prepare n c h w f k pass runs minRunMs warmupMs
+                                          -> {"repeats": N}   (a conv2d layer's call warmed up)
+  conv-run                                -> {"seconds": s}   (mean seconds per call over one run)
+  train-setup model sizes batchSize lr images labels length features   (model: "mlp" or "cnn")
                                           -> {"info": "..."}  (model, optimizer, the MNIST bytes)
   train-epoch samples                     -> {"seconds": s}   (one epoch over the first `samples`)
   dispose                                 -> {}               (drops the current matmul/training)
@@ -121,9 +124,49 @@ def matmul_prepare(request):
     return {"repeats": int(repeats)}
 
 
+def conv_prepare(request):
+    """F.conv2d (stride 1, no padding) with bias; "forward+backward" adds its backward (dx, dW, db)."""
+    n, c, h, w, f, k = (request[key] for key in ("n", "c", "h", "w", "f", "k"))
+    gen = torch.Generator().manual_seed(n * 1_000_003 + c * 1009 + f)
+    x = torch.rand(n, c, h, w, generator=gen) * 2 - 1
+    weight = torch.rand(f, c, k, k, generator=gen) * 2 - 1
+    bias = torch.zeros(f)
+    grad = torch.rand(n, f, h - k + 1, w - k + 1, generator=gen) * 2 - 1
+    if request["pass"] == "forward":
+
+        def call():
+            with torch.no_grad():
+                F.conv2d(x, weight, bias)
+
+    else:
+        x.requires_grad_(True)
+        weight.requires_grad_(True)
+        bias.requires_grad_(True)
+
+        def call():
+            x.grad = weight.grad = bias.grad = None
+            F.conv2d(x, weight, bias).backward(grad)
+
+    State.matmul = (call, repeats_for(call, request))
+    return {"repeats": State.matmul[1]}
+
+
+def repeats_for(call, request):
+    """Warms `call` up for warmupMs (at least once); the calls one run needs to last minRunMs."""
+    calls = 0
+    start = time.perf_counter()
+    while True:
+        call()
+        calls += 1
+        if (time.perf_counter() - start) * 1000 >= request["warmupMs"]:
+            break
+    estimate_ms = (time.perf_counter() - start) * 1000 / calls
+    return int(max(1, -(-request["minRunMs"] // max(estimate_ms, 1e-6))))
+
+
 def matmul_run(_request):
     if State.matmul is None:
-        raise ValueError("matmul-run before matmul-prepare")
+        raise ValueError("matmul-run (or conv-run) before matmul-prepare (or conv-prepare)")
     call, repeats = State.matmul
     if repeats > 1:
         call()
@@ -149,12 +192,24 @@ def train_setup(request):
     images = read_bytes(request["images"], length * features, "images").view(length, features)
     labels = read_bytes(request["labels"], length, "labels").long()
     torch.manual_seed(1)
-    layers = []
-    for i in range(1, len(sizes)):
-        if i > 1:
-            layers.append(torch.nn.ReLU())
-        layers.append(torch.nn.Linear(sizes[i - 1], sizes[i]))
-    model = torch.nn.Sequential(*layers)
+    nn = torch.nn
+    cnn = request.get("model", "mlp") == "cnn"
+    if cnn:
+        # The demo's CNN (bench/src/training-config.ts CNN_DESCRIPTION) on [n, 1, 28, 28].
+        side = int(features**0.5)
+        images = images.view(length, 1, side, side)
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 5), nn.BatchNorm2d(32), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Conv2d(32, 64, 5), nn.BatchNorm2d(64), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Flatten(), nn.Linear(64 * 4 * 4, sizes[-1]),
+        )
+    else:
+        layers = []
+        for i in range(1, len(sizes)):
+            if i > 1:
+                layers.append(nn.ReLU())
+            layers.append(nn.Linear(sizes[i - 1], sizes[i]))
+        model = nn.Sequential(*layers)
     optimizer = torch.optim.SGD(model.parameters(), lr=request["lr"])
     gen = torch.Generator().manual_seed(1)
     State.training = {
@@ -167,7 +222,8 @@ def train_setup(request):
     }
     return {
         "info": f"torch {torch.__version__} ({torch.get_num_threads()} intra-op threads), "
-        "nn.Sequential + F.cross_entropy + optim.SGD, uint8 batches converted in the loop"
+        f"nn.Sequential ({'CNN' if cnn else 'MLP'}) + F.cross_entropy + optim.SGD, "
+        "uint8 batches converted in the loop"
     }
 
 
@@ -205,6 +261,8 @@ OPS = {
     "hello": hello,
     "matmul-prepare": matmul_prepare,
     "matmul-run": matmul_run,
+    "conv-prepare": conv_prepare,
+    "conv-run": matmul_run,
     "train-setup": train_setup,
     "train-epoch": train_epoch,
     "dispose": dispose,

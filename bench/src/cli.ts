@@ -3,6 +3,8 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getThreads } from '@nabla/tensor';
+import { nablaConvSystem, runConv, tfjsConvSystem, tfjsWasmComposedSystem } from './conv.js';
+import { convTable } from './conv-table.js';
 import { heapTable, runHeap } from './heap.js';
 import { matmulTable, runMatmul, tfjsMatmulSystem } from './matmul.js';
 import { nablaMatmulSystems } from './matmul-nabla.js';
@@ -22,7 +24,12 @@ import {
 import { efficiencies, torchTable } from './ratios.js';
 import type { BenchRecord } from './record.js';
 import { RemoteProcess } from './remote.js';
-import { type RemoteSystem, remoteMatmulSystem, remoteTrainingRunner } from './remote-systems.js';
+import {
+  type RemoteSystem,
+  remoteConvSystem,
+  remoteMatmulSystem,
+  remoteTrainingRunner,
+} from './remote-systems.js';
 import { buildReport, type TorchReport } from './report.js';
 import type { TimingOptions } from './timing.js';
 import { measureTraining, referenceTable, trainingTable } from './training.js';
@@ -30,8 +37,9 @@ import { TRAINING_CONFIGS, type TrainingBudget } from './training-config.js';
 import { nablaRunner } from './training-nabla.js';
 import type { RunnerFactory } from './training-runner.js';
 import { tfjsFitRunner, tfjsLoopRunner } from './training-tfjs.js';
+import type { Unsupported } from './unsupported.js';
 
-const BENCHES = ['matmul', 'train-a', 'train-b', 'heap'] as const;
+const BENCHES = ['matmul', 'conv', 'train-a', 'train-b', 'train-cnn', 'heap'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const USAGE = `Usage: pnpm bench [--quick] [--only NAME]... [--json FILE] [--node MAJOR]
@@ -165,6 +173,7 @@ async function main(): Promise<void> {
     `Nabla bench, ${started.toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}, load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)${args.quick ? ', --quick' : ''}`,
   );
   const records: BenchRecord[] = [];
+  const unsupported: Unsupported[] = [];
 
   let data: TrainingData | undefined;
   const trainingData = async (): Promise<TrainingData> => {
@@ -194,6 +203,25 @@ async function main(): Promise<void> {
       const measured = await runMatmul(systems, timing, log);
       records.push(...measured);
       console.log(`\n${matmulTable(measured)}\n`);
+    }
+
+    if (args.only.includes('conv')) {
+      const timing: TimingOptions = args.quick
+        ? { runs: 3, minRunMs: 150, warmupMs: 150 }
+        : { runs: 7, minRunMs: 400, warmupMs: 300 };
+      const systems = [
+        nablaConvSystem('auto'),
+        ...(getThreads() > 1 ? [nablaConvSystem(1)] : []),
+        tfjsConvSystem('wasm', ['forward', 'forward+backward']),
+        tfjsWasmComposedSystem(),
+        // tf.grads of a conv on the cpu backend takes ~20 s per call at these shapes.
+        tfjsConvSystem('cpu', ['forward']),
+        ...(torch ? [remoteConvSystem(torch)] : []),
+      ];
+      const measured = await runConv(systems, timing, log);
+      records.push(...measured.records);
+      unsupported.push(...measured.unsupported);
+      console.log(`\n${convTable(measured.records, measured.unsupported)}\n`);
     }
 
     const configs = TRAINING_CONFIGS.filter((c) => (args.only as string[]).includes(c.bench));
@@ -227,12 +255,24 @@ async function main(): Promise<void> {
         tfjsLoopRunner,
         ...(torch ? [remoteTrainingRunner(torch)] : []),
       ];
+      // The CNN: TFJS-wasm's model.fit (which lacks a kernel: reported unsupported) but not TFJS
+      // cpu (its convolution gradients take ~20 s per batch here) nor the MLP-only loop.
+      const cnnSystems: RunnerFactory[] = [
+        nablaRunner('auto'),
+        ...(getThreads() > 1 ? [nablaRunner(1)] : []),
+        ...(nodeSide ? [remoteTrainingRunner(nodeSide)] : []),
+        (c, d) => tfjsFitRunner('wasm', c, d),
+        ...(torch ? [remoteTrainingRunner(torch)] : []),
+      ];
       const measured: BenchRecord[] = [];
+      const failed: Unsupported[] = [];
       for (const config of configs) {
-        measured.push(...(await measureTraining(systems, config, data, budget, log)));
+        const which = config.model === 'cnn' ? cnnSystems : systems;
+        measured.push(...(await measureTraining(which, config, data, budget, log, failed)));
       }
       records.push(...measured);
-      console.log(`\n${trainingTable(configs, measured)}\n\n${referenceTable()}\n`);
+      unsupported.push(...failed);
+      console.log(`\n${trainingTable(configs, measured, failed)}\n\n${referenceTable()}\n`);
     }
 
     const versus = torchTable(records, configs, Number(process.versions.node.split('.')[0]));
@@ -269,6 +309,7 @@ async function main(): Promise<void> {
       pytorch: remotes.torchReport,
       efficiency: configB ? efficiencies(records, configB) : [],
       records,
+      unsupported,
     });
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${records.length} records to ${file}`);

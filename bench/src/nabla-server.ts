@@ -82,6 +82,7 @@ async function handle(r: Request): Promise<Record<string, unknown>> {
       const config = {
         bench: 'remote',
         label: 'remote',
+        model: r.model === 'cnn' ? ('cnn' as const) : ('mlp' as const),
         sizes: sizes as number[],
         batchSize: num(r, 'batchSize'),
         lr: num(r, 'lr'),

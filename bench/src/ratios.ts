@@ -1,3 +1,4 @@
+import { CONV_CASES } from './conv-cases.js';
 import { MATMUL_CASES } from './matmul-cases.js';
 import type { BenchRecord } from './record.js';
 import { formatNumber, formatRatio, renderTable } from './table.js';
@@ -107,6 +108,7 @@ export function torchTable(
     records.find((r) => r.bench === bench && r.system === system);
   const benches = [
     ...MATMUL_CASES.map((c) => ({ bench: c.bench, label: c.label, config: undefined })),
+    ...CONV_CASES.map((c) => ({ bench: c.bench, label: c.label, config: undefined })),
     ...configs.map((c) => ({ bench: c.bench, label: c.label, config: c })),
   ].filter((b) => find(b.bench, TORCH) !== undefined);
   if (benches.length === 0) return '';

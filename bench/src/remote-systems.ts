@@ -1,3 +1,4 @@
+import type { ConvSystem } from './conv.js';
 import type { MatmulSystem } from './matmul-system.js';
 import { numberField, type RemoteProcess } from './remote.js';
 import type { RunnerFactory } from './training-runner.js';
@@ -45,6 +46,7 @@ export function remoteTrainingRunner(remote: RemoteSystem): RunnerFactory {
   const who = remote.name;
   return async (config) => {
     const setup = await remote.process.request('train-setup', {
+      model: config.model ?? 'mlp',
       sizes: config.sizes,
       batchSize: config.batchSize,
       lr: config.lr,
@@ -64,5 +66,33 @@ export function remoteTrainingRunner(remote: RemoteSystem): RunnerFactory {
         await remote.process.request('dispose');
       },
     };
+  };
+}
+
+/** A conv system in another process (PyTorch's runner: `conv-prepare`, `conv-run`). */
+export function remoteConvSystem(remote: RemoteSystem): ConvSystem {
+  const who = remote.name;
+  return {
+    name: remote.name,
+    describe: () => remote.description,
+    async prepare(c, timing) {
+      const { n, c: channels, h, w, f, k } = c.layer;
+      await remote.process.request('conv-prepare', {
+        n,
+        c: channels,
+        h,
+        w,
+        f,
+        k,
+        pass: c.pass,
+        runs: timing.runs,
+        minRunMs: timing.minRunMs,
+        warmupMs: timing.warmupMs,
+      });
+      return {
+        run: async () => numberField(await remote.process.request('conv-run'), 'seconds', who),
+        dispose: async () => void (await remote.process.request('dispose')),
+      };
+    },
   };
 }

@@ -34,6 +34,13 @@ describe('buildReport', () => {
           runs: 3,
         },
       ],
+      unsupported: [
+        {
+          bench: 'conv-conv1-forward-backward',
+          system: 'tfjs-wasm',
+          reason: "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'",
+        },
+      ],
     });
     // A JSON round trip keeps every field (no Dates, no undefined left behind).
     expect(JSON.parse(JSON.stringify(report))).toEqual({
@@ -69,6 +76,30 @@ describe('buildReport', () => {
           runs: 3,
         },
       ],
+      unsupported: [
+        {
+          bench: 'conv-conv1-forward-backward',
+          system: 'tfjs-wasm',
+          reason: "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'",
+        },
+      ],
     });
+  });
+
+  it('writes an empty unsupported list when every system ran every case', () => {
+    const report = buildReport({
+      started: new Date(0),
+      finished: new Date(0),
+      quick: true,
+      cpu: 'x',
+      cores: 1,
+      loadStart: [0, 0, 0],
+      loadEnd: [0, 0, 0],
+      node: {},
+      pytorch: null,
+      efficiency: [],
+      records: [],
+    });
+    expect(report.unsupported).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { BlasVerdict, TorchInfo } from './pytorch.js';
 import { type Efficiency, type ReportedRecord, withTorchRatios } from './ratios.js';
 import type { BenchRecord } from './record.js';
+import type { Unsupported } from './unsupported.js';
 
 /** The PyTorch side of a run: what it ran on, or why it did not run. */
 export type TorchReport =
@@ -31,6 +32,8 @@ export interface BenchReport {
   /** Whole-step efficiency per system (config B ÷ its own 1024³ matmul), when both ran. */
   readonly efficiency: readonly Efficiency[];
   readonly records: readonly ReportedRecord[];
+  /** Cases a system could not run (e.g. TFJS-wasm's missing Conv2DBackpropFilter), with why. */
+  readonly unsupported: readonly Unsupported[];
 }
 
 export interface ReportParts {
@@ -45,6 +48,7 @@ export interface ReportParts {
   readonly pytorch: TorchReport | null;
   readonly efficiency: readonly Efficiency[];
   readonly records: readonly BenchRecord[];
+  readonly unsupported?: readonly Unsupported[];
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -64,5 +68,6 @@ export function buildReport(parts: ReportParts): BenchReport {
     pytorch: parts.pytorch,
     efficiency: parts.efficiency,
     records: withTorchRatios(parts.records),
+    unsupported: parts.unsupported ?? [],
   };
 }

@@ -1,14 +1,16 @@
-/** A training benchmark: an MLP on MNIST trained with plain SGD for one epoch. */
+/** A training benchmark: an MLP (or the demo's CNN) on MNIST trained with plain SGD for one epoch. */
 export interface TrainingConfig {
-  /** `train-a` or `train-b`. */
+  /** `train-a`, `train-b` or `train-cnn`. */
   readonly bench: string;
   readonly label: string;
-  /** Layer widths from input to output, e.g. [784, 128, 10]. */
+  /** `mlp` (default): `sizes` are the layer widths; `cnn`: {@link CNN_DESCRIPTION}. */
+  readonly model?: 'mlp' | 'cnn';
+  /** Layer widths from input to output, e.g. [784, 128, 10] (for the CNN: input and classes). */
   readonly sizes: readonly number[];
   readonly batchSize: number;
   readonly lr: number;
-  /** Speed-up over TFJS-wasm `model.fit` that issue 7 asks for. */
-  readonly target: number;
+  /** Speed-up over TFJS-wasm `model.fit` that issue 7 asks for, if any. */
+  readonly target?: number;
   /** Speed-up over the hand-written TFJS-wasm loop that issue 7 asks for, if any. */
   readonly loopTarget?: number;
   /** Fraction of PyTorch's samples/s that issue 17 asks for, on Node 20 and on Node ≥ 24. */
@@ -35,7 +37,22 @@ export const TRAINING_CONFIGS: readonly TrainingConfig[] = [
     loopTarget: 3,
     torchTarget: { node20: 0.4, node24: 0.5 },
   },
+  {
+    bench: 'train-cnn',
+    label: 'CNN (demo), batch 128',
+    model: 'cnn',
+    sizes: [784, 10],
+    batchSize: 128,
+    lr: 0.01,
+  },
 ];
+
+/**
+ * The demo's CNN as every system builds it (NCHW for Nabla and PyTorch, NHWC for TFJS), stride 1,
+ * no padding, pooling 2×2: 28×28 → 24×24 → 12×12 → 8×8 → 4×4.
+ */
+export const CNN_DESCRIPTION =
+  'Conv(1→32, 5)-BN-MaxPool2-ReLU → Conv(32→64, 5)-BN-MaxPool2-ReLU → Flatten → Linear(1024→10)';
 
 /** How long the training runs may take; a system too slow for a full epoch runs a subset. */
 export interface TrainingBudget {

@@ -6,17 +6,24 @@ import type { TrainingRunner } from './training-runner.js';
 
 type Tensor2D = ReturnType<typeof tf.tensor2d>;
 
-/** The first `samples` rows of the data as TFJS tensors, rebuilt only when `samples` changes. */
-function dataSlices(data: TrainingData) {
-  let cached: { samples: number; x: Tensor2D; y: Tensor2D } | undefined;
+/**
+ * The first `samples` rows of the data as TFJS tensors, rebuilt only when `samples` changes;
+ * images as [samples, 784], or as [samples, 28, 28, 1] (NHWC) for a CNN.
+ */
+function dataSlices(data: TrainingData, images = false) {
+  let cached: { samples: number; x: tf.Tensor; y: Tensor2D } | undefined;
   return {
-    get(samples: number): { x: Tensor2D; y: Tensor2D } {
+    get(samples: number): { x: tf.Tensor; y: Tensor2D } {
       if (cached?.samples !== samples) {
         cached?.x.dispose();
         cached?.y.dispose();
+        const pixels = data.x.subarray(0, samples * data.features);
+        const side = Math.sqrt(data.features);
         cached = {
           samples,
-          x: tf.tensor2d(data.x.subarray(0, samples * data.features), [samples, data.features]),
+          x: images
+            ? tf.tensor4d(pixels, [samples, side, side, 1])
+            : tf.tensor2d(pixels, [samples, data.features]),
           y: tf.tensor2d(data.y.subarray(0, samples * data.classes), [samples, data.classes]),
         };
       }
@@ -42,8 +49,9 @@ export async function tfjsFitRunner(
 ): Promise<TrainingRunner> {
   await useTfjs(backend);
   const sizes = config.sizes;
-  const model = tf.sequential();
-  for (let i = 1; i < sizes.length; i++) {
+  const cnn = config.model === 'cnn';
+  const model = cnn ? tfjsCnn() : tf.sequential();
+  for (let i = 1; i < (cnn ? 0 : sizes.length); i++) {
     const last = i === sizes.length - 1;
     model.add(
       tf.layers.dense({
@@ -54,7 +62,7 @@ export async function tfjsFitRunner(
     );
   }
   model.compile({ optimizer: tf.train.sgd(config.lr), loss: 'categoricalCrossentropy' });
-  const slices = dataSlices(data);
+  const slices = dataSlices(data, cnn);
   return {
     system: `tfjs-${backend}`,
     info: `${tfjsInfo()}, model.fit`,
@@ -71,6 +79,26 @@ export async function tfjsFitRunner(
       model.dispose();
     },
   };
+}
+
+/** The demo's CNN (`CNN_DESCRIPTION`) with the Layers API, on NHWC [n, 28, 28, 1] images. */
+function tfjsCnn(): tf.Sequential {
+  const model = tf.sequential();
+  for (const [i, filters] of [32, 64].entries()) {
+    model.add(
+      tf.layers.conv2d({
+        filters,
+        kernelSize: 5,
+        ...(i === 0 ? { inputShape: [28, 28, 1] } : {}),
+      }),
+    );
+    model.add(tf.layers.batchNormalization());
+    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    model.add(tf.layers.activation({ activation: 'relu' }));
+  }
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  return model;
 }
 
 /**

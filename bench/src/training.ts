@@ -6,6 +6,7 @@ import { summarize } from './stats.js';
 import { formatRatio, formatSpread, renderTable } from './table.js';
 import { planSamples, type TrainingBudget, type TrainingConfig } from './training-config.js';
 import type { RunnerFactory, TrainingRunner } from './training-runner.js';
+import { type Unsupported, unsupportedCell } from './unsupported.js';
 
 /**
  * Sets up every system for one configuration, warms each up (which also estimates its speed) and
@@ -19,17 +20,30 @@ export async function measureTraining(
   data: TrainingData,
   budget: TrainingBudget,
   log: Log,
+  unsupported: Unsupported[] = [],
 ): Promise<BenchRecord[]> {
   const runners: TrainingRunner[] = [];
   try {
     const plans: number[] = [];
     for (const make of makers) {
       const runner = await make(config, data);
-      runners.push(runner);
       const warm = Math.min(data.length, budget.warmupBatches * config.batchSize);
       // The first passes pay for JIT, buffer allocation and first-use set-up, so the speed is
       // estimated from the last of as many passes as fit `warmupSeconds`.
-      let seconds = await runner.epoch(warm);
+      let seconds: number;
+      try {
+        seconds = await runner.epoch(warm);
+      } catch (e) {
+        // A backend without a kernel the model needs (TFJS-wasm has no Conv2DBackpropFilter):
+        // reported as unsupported; any other failure stops the bench.
+        const reason = e instanceof Error ? e.message : String(e);
+        await runner.dispose();
+        if (!MISSING_KERNEL.test(reason)) throw e;
+        log(`${config.bench}: ${runner.system}: unsupported: ${reason}`);
+        unsupported.push({ bench: config.bench, system: runner.system, reason });
+        continue;
+      }
+      runners.push(runner);
       let total = seconds;
       while (total < budget.warmupSeconds) {
         seconds = await runner.epoch(warm);
@@ -68,6 +82,9 @@ export async function measureTraining(
   }
 }
 
+/** How TFJS reports a kernel its backend lacks. */
+export const MISSING_KERNEL = /Kernel '[^']+' not registered for backend/;
+
 /** Samples/s measured earlier on this machine kind (one epoch), printed for context only. */
 export const REFERENCE_FIGURES: readonly { system: string; a: string; b: string }[] = [
   { system: 'TFJS 4.22 cpu model.fit', a: '~820', b: '~53' },
@@ -77,11 +94,12 @@ export const REFERENCE_FIGURES: readonly { system: string; a: string; b: string 
 ];
 
 function verdictOf(
-  target: number,
+  target: number | undefined,
   what: string,
   ours: number | undefined,
   theirs: number | undefined,
 ): string {
+  if (target === undefined) return '—';
   if (ours === undefined || theirs === undefined) return `≥${target}× ${what}: not measured`;
   return `≥${target}× ${what}: ${ours / theirs >= target ? 'met' : 'MISSED'}`;
 }
@@ -90,8 +108,9 @@ function verdictOf(
 export function trainingTable(
   configs: readonly TrainingConfig[],
   records: readonly BenchRecord[],
+  unsupported: readonly Unsupported[] = [],
 ): string {
-  const systems = [...new Set(records.map((r) => r.system))];
+  const systems = [...new Set([...records, ...unsupported].map((r) => r.system))];
   const ours = systems.find((s) => s.startsWith('nabla-'));
   const find = (bench: string, system: string) =>
     records.find((r) => r.bench === bench && r.system === system);
@@ -104,7 +123,8 @@ export function trainingTable(
       const wasm = find(c.bench, 'tfjs-wasm')?.median;
       const cell = (s: string) => {
         const r = find(c.bench, s);
-        if (!r) return 'n/a';
+        const u = unsupported.find((x) => x.bench === c.bench && x.system === s);
+        if (!r) return u ? unsupportedCell(u.reason) : 'n/a';
         return `${formatSpread(r)}${r.note?.startsWith('subset') ? '*' : ''}`;
       };
       const loop = find(c.bench, 'tfjs-wasm-loop')?.median;

@@ -28,19 +28,36 @@ export interface Conv2dOptions<D extends FloatDType> {
   distribution?: 'normal' | 'uniform' | undefined;
   /** Element type of the parameters and of the inputs the layer accepts. Default float32. */
   dtype?: D | undefined;
+  /**
+   * The most elements the im2col matrix may hold (default {@link CONV_COLUMNS_LIMIT}). A batch
+   * whose matrix would be larger is processed in chunks of whole images, so memory stays bounded
+   * for any batch size (backward then unfolds each chunk again). One image is always processed.
+   */
+  maxColumns?: number | undefined;
 }
+
+/**
+ * Default `maxColumns`: 2²³ elements (32 MB in float32). Training batches of the MNIST CNN (batch
+ * 128: 6.6 M elements for Conv(32→64, 5) on 12×12) stay one chunk, which measured faster than
+ * small chunks (backward would unfold every chunk again, and the products get smaller); an
+ * evaluation batch of thousands is split, so memory stays bounded.
+ */
+export const CONV_COLUMNS_LIMIT = 1 << 23;
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch) of NCHW inputs: x [n, c, h, w] →
  * y [n, f, oh, ow] with weight [f, c, kh, kw] and bias [f].
  *
- * Forward is im2col followed by ONE matrix product over the whole batch:
+ * Forward is im2col followed by ONE matrix product over the whole batch (or over each chunk of
+ * images when the batch's matrix would exceed `maxColumns` elements):
  * cols = im2col(x) [c·kh·kw, n·oh·ow], Y = W·cols [f, n·oh·ow] (W viewed as [f, c·kh·kw]),
  * then Y's blocks are copied to NCHW and the bias added.
  *
  * Backward, with G = ∂L/∂y rearranged to [f, n·oh·ow]: ∇W = G·colsᵀ, ∇b = the sums of G over
- * n, oh and ow, ∇x = col2im(Wᵀ·G). Both products use matmul's transpose flags (no transposed
- * copies), so the engine's fast kernels do the arithmetic; only the gathers are plain loops.
+ * n, oh and ow, ∇x = col2im(Wᵀ·G), chunk by chunk (∇W and ∇b summed over the chunks; with more
+ * than one chunk each is unfolded again). Both products use matmul's transpose flags (no
+ * transposed copies), so the engine's fast kernels do the arithmetic; only the gathers are plain
+ * loops.
  */
 export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
   readonly name: string;
@@ -52,6 +69,8 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
   readonly dilation: readonly [number, number];
   readonly weight: Parameter<D>;
   readonly bias: Parameter<D> | undefined;
+  /** The most elements of the im2col matrix (see `Conv2dOptions.maxColumns`). */
+  readonly maxColumns: number;
   private readonly params: readonly Parameter<D>[];
   /** The weight and its gradient viewed as [f, c·kh·kw] matrices (views, no copies). */
   private readonly weightMatrix: Tensor<D>;
@@ -112,6 +131,13 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
         `${this.name}: unknown init ${JSON.stringify(init)} / distribution ${JSON.stringify(distribution)}; expected init 'he' | 'glorot' and distribution 'normal' | 'uniform'`,
       );
     }
+    const maxColumns = opts.maxColumns ?? CONV_COLUMNS_LIMIT;
+    if (!Number.isInteger(maxColumns) || maxColumns < 1) {
+      throw new RangeError(
+        `${this.name}: maxColumns must be a positive integer, got ${String(maxColumns)}`,
+      );
+    }
+    this.maxColumns = maxColumns;
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     const [kh, kw] = this.kernelSize;
@@ -151,15 +177,16 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
     }
     const f = this.outChannels;
     const plane = g.oh * g.ow;
-    const positions = g.n * plane;
-    const cols = this.cols.matrix(this.dtype, this.weightMatrix.shape[1] as number, positions);
-    im2col(x.data, cols.data, g);
-    const yt = this.rows.matrix(this.dtype, f, positions);
-    this.forwardOp.out = yt;
-    matmul(this.weightMatrix, cols, this.forwardOp);
+    const chunk = this.chunkOf(g);
     const y = this.out.get(this.dtype, [g.n, f, g.oh, g.ow]);
-    blocksToBatch(yt.data, y.data, g.n, f, plane);
-    if (this.bias) addChannelBias(y.data, this.bias.value.data, g.n, f, plane);
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const cn = Math.min(chunk, g.n - b0);
+      const cols = this.unfold(x, g, b0, cn);
+      const yt = this.rows.matrix(this.dtype, f, cn * plane);
+      this.forwardOp.out = yt;
+      matmul(this.weightMatrix, cols, this.forwardOp);
+      blocksToBatch(yt.data, y.data, this.bias?.value.data, b0, cn, f, plane);
+    }
     this.last = { x, window: g };
     return y;
   }
@@ -169,26 +196,52 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
     const f = this.outChannels;
     assertGradOut(this.name, gradOut, [g.n, f, g.oh, g.ow], this.dtype);
     const accumulate = options.accumulate === true;
+    const inputGrad = options.inputGrad !== false;
     const plane = g.oh * g.ow;
-    const positions = g.n * plane;
-    // G as [f, n·oh·ow]: the layout of the forward product.
-    const gt = this.rows.matrix(this.dtype, f, positions);
-    batchToBlocks(gradOut.data, gt.data, g.n, f, plane);
-    // ∇b = Σ over n, oh, ow of G
-    if (this.bias) rowSums(gt.data, this.bias.grad.data, f, positions, accumulate);
-    // ∇W = G · colsᵀ
-    const cols = this.cols.matrix(this.dtype, this.weightMatrix.shape[1] as number, positions);
-    this.weightGradOp.out = this.weightGradMatrix;
-    this.weightGradOp.accumulate = accumulate;
-    matmul(gt, cols, this.weightGradOp);
+    const chunk = this.chunkOf(g);
     const gx = this.gradIn.like(x);
-    if (options.inputGrad === false) return gx;
-    // ∇x = col2im(Wᵀ · G)
-    const gradCols = this.gradCols.matrix(this.dtype, cols.shape[0] as number, positions);
-    this.inputGradOp.out = gradCols;
-    matmul(this.weightMatrix, gt, this.inputGradOp);
-    col2im(gradCols.data, gx.data, g);
+    const fanIn = this.weightMatrix.shape[1] as number;
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const cn = Math.min(chunk, g.n - b0);
+      const positions = cn * plane;
+      // Later chunks add to what the earlier ones wrote.
+      const add = accumulate || b0 > 0;
+      // G as [f, cn·oh·ow]: the layout of the forward product.
+      const gt = this.rows.matrix(this.dtype, f, positions);
+      batchToBlocks(gradOut.data, gt.data, b0, cn, f, plane);
+      // ∇b = Σ over n, oh, ow of G
+      if (this.bias) rowSums(gt.data, this.bias.grad.data, f, positions, add);
+      // ∇W = G · colsᵀ; one chunk still holds the forward's columns, several are unfolded again.
+      const cols =
+        chunk >= g.n ? this.cols.matrix(this.dtype, fanIn, positions) : this.unfold(x, g, b0, cn);
+      this.weightGradOp.out = this.weightGradMatrix;
+      this.weightGradOp.accumulate = add;
+      matmul(gt, cols, this.weightGradOp);
+      if (!inputGrad) continue;
+      // ∇x = col2im(Wᵀ · G)
+      const gradCols = this.gradCols.matrix(this.dtype, fanIn, positions);
+      this.inputGradOp.out = gradCols;
+      matmul(this.weightMatrix, gt, this.inputGradOp);
+      col2im(gradCols.data, gx.data, g, b0, cn);
+    }
     return gx;
+  }
+
+  /** Images per chunk: as many as `maxColumns` allows, at least one. */
+  private chunkOf(g: Window): number {
+    const perImage = (this.weightMatrix.shape[1] as number) * g.oh * g.ow;
+    return Math.max(1, Math.min(g.n, Math.floor(this.maxColumns / perImage)));
+  }
+
+  /** im2col of images [b0, b0 + cn) of x into the reused columns buffer. */
+  private unfold(x: Tensor<D>, g: Window, b0: number, cn: number): Tensor<D> {
+    const cols = this.cols.matrix(
+      this.dtype,
+      this.weightMatrix.shape[1] as number,
+      cn * g.oh * g.ow,
+    );
+    im2col(x.data, cols.data, g, b0, cn);
+    return cols;
   }
 
   parameters(): readonly Parameter<D>[] {
@@ -204,39 +257,46 @@ export class Conv2d<D extends FloatDType = 'float32'> implements Layer<D> {
   }
 }
 
-/** y[b, f, :] = rows[f, b·plane : (b+1)·plane] — [f, n·plane] blocks to NCHW. */
-function blocksToBatch(rows: FloatArray, y: FloatArray, n: number, f: number, plane: number): void {
-  for (let b = 0; b < n; b++) {
-    for (let k = 0; k < f; k++) {
-      const from = (k * n + b) * plane;
-      y.set(rows.subarray(from, from + plane), (b * f + k) * plane);
-    }
-  }
-}
-
-/** rows[f, b·plane : (b+1)·plane] = g[b, f, :] — NCHW to [f, n·plane] blocks. */
-function batchToBlocks(g: FloatArray, rows: FloatArray, n: number, f: number, plane: number): void {
-  for (let b = 0; b < n; b++) {
-    for (let k = 0; k < f; k++) {
-      const from = (b * f + k) * plane;
-      rows.set(g.subarray(from, from + plane), (k * n + b) * plane);
-    }
-  }
-}
-
-/** y[b, k, :] += bias[k]. */
-function addChannelBias(
+/**
+ * y[b0 + b, k, :] = rows[k, b·plane : (b+1)·plane] (+ bias[k]) for b < cn — [f, cn·plane]
+ * blocks to NCHW, the bias added in the same pass.
+ */
+function blocksToBatch(
+  rows: FloatArray,
   y: FloatArray,
-  bias: FloatArray,
-  n: number,
+  bias: FloatArray | undefined,
+  b0: number,
+  cn: number,
   f: number,
   plane: number,
 ): void {
-  for (let b = 0; b < n; b++) {
+  for (let b = 0; b < cn; b++) {
     for (let k = 0; k < f; k++) {
-      const v = bias[k] as number;
-      const start = (b * f + k) * plane;
-      for (let p = start; p < start + plane; p++) y[p] = (y[p] as number) + v;
+      const from = (k * cn + b) * plane;
+      const to = ((b0 + b) * f + k) * plane;
+      if (bias === undefined) {
+        y.set(rows.subarray(from, from + plane), to);
+      } else {
+        const v = bias[k] as number;
+        for (let p = 0; p < plane; p++) y[to + p] = (rows[from + p] as number) + v;
+      }
+    }
+  }
+}
+
+/** rows[k, b·plane : (b+1)·plane] = g[b0 + b, k, :] for b < cn — NCHW to [f, cn·plane] blocks. */
+function batchToBlocks(
+  g: FloatArray,
+  rows: FloatArray,
+  b0: number,
+  cn: number,
+  f: number,
+  plane: number,
+): void {
+  for (let b = 0; b < cn; b++) {
+    for (let k = 0; k < f; k++) {
+      const from = ((b0 + b) * f + k) * plane;
+      rows.set(g.subarray(from, from + plane), (k * cn + b) * plane);
     }
   }
 }

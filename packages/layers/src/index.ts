@@ -4,7 +4,7 @@ export type { BatchNormOptions } from './batch-norm.js';
 export { BatchNorm1d, BatchNorm2d } from './batch-norm.js';
 export { assertFloat, assertGradOut, lastForward } from './checks.js';
 export type { Conv2dOptions } from './conv2d.js';
-export { Conv2d } from './conv2d.js';
+export { CONV_COLUMNS_LIMIT, Conv2d } from './conv2d.js';
 export { Dropout } from './dropout.js';
 export { ElementwiseActivation } from './elementwise-activation.js';
 export { Flatten } from './flatten.js';
