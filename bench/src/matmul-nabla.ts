@@ -1,4 +1,12 @@
-import { backendName, getThreads, matmul, setBackend, setThreads, zeros } from '@nabla/tensor';
+import {
+  backendName,
+  engineInfo,
+  getThreads,
+  matmul,
+  setBackend,
+  setThreads,
+  zeros,
+} from '@nabla/tensor';
 import { operands } from './matmul-cases.js';
 import { localPrepared, type MatmulSystem } from './matmul-system.js';
 
@@ -11,7 +19,9 @@ export function nablaMatmulSystem(
   configure: () => void,
 ): MatmulSystem {
   const select = (): string => {
-    setBackend('auto');
+    // Only when another system switched backends: `setBackend` starts a fresh engine (new wasm
+    // memory to fault in, new workers), which a turn would otherwise pay for.
+    if (engineInfo().requested !== 'auto') setBackend('auto');
     setThreads('auto');
     const auto = `nabla-${backendName()}`;
     configure();
