@@ -117,10 +117,10 @@ describe('parseCommand', () => {
   it('--model cnn trains the CNN with its own epochs and lr; explicit flags still win', () => {
     expect(train([]).model).toBe('mlp');
     expect(train(['--model', 'mlp'])).toEqual(train([]));
-    expect(CNN_VALUES).toEqual({ epochs: 3, lr: 2e-3 });
+    expect(CNN_VALUES).toEqual({ epochs: 4, lr: 2e-3 });
     expect(train(['--model', 'cnn'])).toMatchObject({
       ...PRESET_VALUES.default,
-      epochs: 3,
+      epochs: 4,
       lr: 0.002,
       model: 'cnn',
     });
