@@ -22,8 +22,6 @@ export interface DigitImage {
   inverted: boolean;
 }
 
-const SIDE = 28;
-
 /**
  * The largest image decoded: 4096 × 4096 pixels (64 MB as 8-bit RGBA). The size a PNG declares
  * is checked before any pixel data is inflated, so a small file declaring 30000 × 30000 (a
