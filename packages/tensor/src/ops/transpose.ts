@@ -1,4 +1,5 @@
 import type { DType } from '../dtype.js';
+import { getEngine } from '../engine/registry.js';
 import { formatShape, ShapeError } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { prepareOut } from './broadcast.js';
@@ -12,12 +13,8 @@ export function transpose<D extends DType>(a: Tensor<D>, out?: Tensor<D>): Tenso
     throw new ShapeError(`transpose: expected a 2-D tensor, got ${formatShape(a.shape)}`);
   const [r, c] = a.shape as [number, number];
   const res = prepareOut('transpose', a.dtype, [c, r], out);
-  if (
-    res.data.buffer === a.data.buffer &&
-    res.data.byteOffset === a.data.byteOffset &&
-    a.size > 1
-  ) {
-    throw new RangeError('transpose: out must not be the input');
+  if (a.size > 1 && getEngine().overlapping(res.data, a.data)) {
+    throw new RangeError('transpose: out must not overlap the input');
   }
   const x = a.data;
   const y = res.data;

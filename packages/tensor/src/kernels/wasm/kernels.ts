@@ -317,19 +317,15 @@ export class WasmKernels implements Kernels<Float32Array> {
     let top = this.scratch();
     for (let i = 0; i < arrays.length; i++) {
       const at = this.residentAt(arrays[i] as Float32Array);
-      const fits = at >= 0 && (this.heap?.sizeAt(at) ?? 0) >= padded;
-      offsets[i] = fits ? at : -1 - top;
-      if (!fits) top += stride;
+      const inPlace = at >= 0 && (this.heap?.sizeAt(at) ?? 0) >= padded;
+      offsets[i] = inPlace ? at : top;
+      this.copied[i] = !inPlace;
+      if (!inPlace) top += stride;
     }
     if (!this.reserve(top)) return false;
     const f = this.view;
     for (let i = 0; i < arrays.length; i++) {
-      const at = offsets[i] as number;
-      if (at < 0) {
-        offsets[i] = -1 - at;
-        this.copied[i] = true;
-        f.set(arrays[i] as Float32Array, (-1 - at) / 4);
-      } else this.copied[i] = false;
+      if (this.copied[i]) f.set(arrays[i] as Float32Array, (offsets[i] as number) / 4);
     }
     return true;
   }
