@@ -91,7 +91,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const trainSet = new MnistDataset(options.train, {
     ...datasetOptions(model),
     resident: true,
-    precompute: true,
+    precompute: false,
   });
   const testSet = new MnistDataset(options.test, datasetOptions(model));
   const loader = new DataLoader<MnistBatch>(trainSet, {

@@ -302,7 +302,7 @@ describe('a worker that never finishes its block', () => {
     );
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(e.info().threads).toBe(1);
-    expect(e.info().reasons.join('\n')).toMatch(/did not finish its block .* within 300 ms/);
+    expect(e.info().reasons.join('\n')).toMatch(/did not finish its part .* within 300 ms/);
     e.matmul(job);
     expect(c.every((x) => x === n)).toBe(true);
   });

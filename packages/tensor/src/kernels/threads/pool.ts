@@ -1,8 +1,10 @@
 import type { Block, GemmJob } from '../kernels.js';
 import { platformSpawn, type Spawn, type WorkerData, type WorkerHandle } from './platform.js';
+import type { UpdateJob } from './update-job.js';
 
 /**
- * Worker threads that run blocks of one matmul over a shared `WebAssembly.Memory`.
+ * Worker threads that run blocks of one matmul, or ranges of one fused optimizer update, over a
+ * shared `WebAssembly.Memory`.
  *
  * The caller stays synchronous: it writes the job and its blocks into a small shared control
  * block, wakes the workers with `Atomics.notify`, and then claims blocks itself like any worker
@@ -26,7 +28,9 @@ const MAXW = 5; // workers 1..MAXW may take part in the current job
 const WORK = 6; // scratch of thread t: WORK + t·WSTRIDE
 const WSTRIDE = 7;
 const JOB = 8; // a, b, c, m, n, k, transA, transB, accumulate, epilogue, operand (8..18)
+// An update job uses JOB..JOB+4 for its arrays: value, grad, m, v, vMax (0 = none).
 const SPIN_US = 19; // microseconds an idle worker polls for the next job before it sleeps
+const KIND = 20; // what the job is: KIND_GEMM, KIND_ADAM or KIND_SGD
 const READY = 32; // READY + w: worker w is instantiated and waiting
 const STATS = 96; // STATS + w: blocks worker w has computed (ever)
 const BLOCKS = 160; // BLOCKS + 4i: i0, i1, j0, j1 of block i
@@ -36,15 +40,26 @@ export const DEFAULT_SPIN_MICROS = 10000;
 export const MAX_WORKERS = 63;
 /** Blocks one call may be split into. */
 export const MAX_BLOCKS = 1023;
-const SLOTS = BLOCKS + 4 * MAX_BLOCKS;
+/** An update job's coefficients, as float64 from this Int32 slot on (an 8-byte boundary). */
+const COEF = BLOCKS + 4 * MAX_BLOCKS;
+/** Float64 coefficients at most (Adam's nine). */
+const COEF_COUNT = 9;
+const SLOTS = COEF + 2 * COEF_COUNT;
+const KIND_GEMM = 0;
+const KIND_ADAM = 1;
+const KIND_SGD = 2;
 /** Slots of the control block a worker's loop uses (for tests that write a worker of their own). */
 export const CONTROL = { SEQ, NEXT, READY, STOP } as const;
 
 /** The worker's loop, as plain script text (shared by the Node and browser wrappers). */
 const WORKER_LOOP = `
 function nablaGemmWorker(data) {
-  var gemm = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports.gemm;
+  var kernels = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports;
+  var gemm = kernels.gemm;
+  var adam = kernels.adam;
+  var sgd = kernels.sgd;
   var c = new Int32Array(data.control);
+  var f = new Float64Array(data.control, ${COEF * 4}, ${COEF_COUNT});
   var w = data.index;
   var seen = Atomics.load(c, ${SEQ});
   Atomics.store(c, ${READY} + w, 1);
@@ -69,11 +84,25 @@ function nablaGemmWorker(data) {
       if (i >= ((v >>> 10) & 1023)) break;
       if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
       var o = ${BLOCKS} + 4 * i;
+      var kind = c[${KIND}];
       try {
-        gemm(c[${JOB}], c[${JOB + 1}], c[${JOB + 2}], c[${JOB + 3}], c[${JOB + 4}], c[${JOB + 5}],
-          c[${JOB + 6}], c[${JOB + 7}], c[${JOB + 8}], c[${JOB + 9}], c[${JOB + 10}],
-          c[o], c[o + 1], c[o + 2], c[o + 3],
-          c[${WORK}] + w * c[${WSTRIDE}]);
+        if (kind === ${KIND_GEMM}) {
+          gemm(c[${JOB}], c[${JOB + 1}], c[${JOB + 2}], c[${JOB + 3}], c[${JOB + 4}], c[${JOB + 5}],
+            c[${JOB + 6}], c[${JOB + 7}], c[${JOB + 8}], c[${JOB + 9}], c[${JOB + 10}],
+            c[o], c[o + 1], c[o + 2], c[o + 3],
+            c[${WORK}] + w * c[${WSTRIDE}]);
+        } else {
+          // Elements [c[o], c[o + 1]) of every array: the same kernel on a shorter range.
+          var at = 4 * c[o];
+          var len = c[o + 1] - c[o];
+          if (kind === ${KIND_ADAM}) {
+            adam(c[${JOB}] + at, c[${JOB + 1}] + at, c[${JOB + 2}] + at, c[${JOB + 3}] + at,
+              c[${JOB + 4}] === 0 ? 0 : c[${JOB + 4}] + at, len,
+              f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]);
+          } else {
+            sgd(c[${JOB}] + at, c[${JOB + 1}] + at, len, f[0]);
+          }
+        }
       } catch (e) {
         Atomics.store(c, ${ERROR}, 1);
       }
@@ -128,6 +157,8 @@ export interface ThreadPoolOptions {
 export class ThreadPool {
   private readonly control = new SharedArrayBuffer(SLOTS * 4);
   private readonly c = new Int32Array(this.control);
+  /** An update job's float64 coefficients (the COEF slots). */
+  private readonly coef = new Float64Array(this.control, COEF * 4, COEF_COUNT);
   private readonly handles: WorkerHandle[] = [];
   private readonly module: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
@@ -270,6 +301,41 @@ export class ThreadPool {
     workStride: number,
     compute: (block: Block, work: number) => void,
   ): void {
+    const c = this.open(blocks);
+    for (let i = 0; i < JOB_FIELDS.length; i++)
+      c[JOB + i] = Number(job[JOB_FIELDS[i] as keyof GemmJob<number>]);
+    c[KIND] = KIND_GEMM;
+    c[WORK] = work;
+    c[WSTRIDE] = workStride;
+    this.execute(blocks, threads, compute, work, 'matmul');
+  }
+
+  /**
+   * Runs one fused optimizer update over element ranges: block [j0, j1, ·, ·] is elements j0..j1
+   * of every array (j0 a multiple of 4; the arrays padded as the kernel needs). `compute(block)`
+   * runs a range on the calling thread. Same claiming, waiting and errors as `run`.
+   */
+  runUpdate(
+    job: UpdateJob,
+    blocks: readonly Block[],
+    threads: number,
+    compute: (block: Block, work: number) => void,
+  ): void {
+    const c = this.open(blocks);
+    const { arrays, coefficients } = job;
+    if (arrays.length > 5 || coefficients.length > COEF_COUNT) {
+      throw new RangeError(
+        `ThreadPool: an update takes at most 5 arrays and ${COEF_COUNT} coefficients, got ${arrays.length} and ${coefficients.length}`,
+      );
+    }
+    for (let i = 0; i < 5; i++) c[JOB + i] = arrays[i] ?? 0;
+    for (let i = 0; i < coefficients.length; i++) this.coef[i] = coefficients[i] as number;
+    c[KIND] = job.kind === 'adam' ? KIND_ADAM : KIND_SGD;
+    this.execute(blocks, threads, compute, 0, `${job.kind} update`);
+  }
+
+  /** Closes the claim word and writes the blocks of a new job (its fields come next). */
+  private open(blocks: readonly Block[]): Int32Array {
     if (blocks.length > MAX_BLOCKS) {
       throw new RangeError(`ThreadPool: ${blocks.length} blocks, at most ${MAX_BLOCKS}`);
     }
@@ -278,8 +344,6 @@ export class ThreadPool {
     // Close the claim word first, so that no late worker claims a block of a half-written job.
     this.tag = (this.tag + 1) & 4095;
     Atomics.store(c, NEXT, 0);
-    for (let i = 0; i < JOB_FIELDS.length; i++)
-      c[JOB + i] = Number(job[JOB_FIELDS[i] as keyof GemmJob<number>]);
     blocks.forEach(([i0, i1, j0, j1], i) => {
       const o = BLOCKS + 4 * i;
       c[o] = i0;
@@ -287,8 +351,18 @@ export class ThreadPool {
       c[o + 2] = j0;
       c[o + 3] = j1;
     });
-    c[WORK] = work;
-    c[WSTRIDE] = workStride;
+    return c;
+  }
+
+  /** Opens the written job to the threads, takes blocks itself, then waits for the others'. */
+  private execute(
+    blocks: readonly Block[],
+    threads: number,
+    compute: (block: Block, work: number) => void,
+    work: number,
+    what: string,
+  ): void {
+    const c = this.c;
     Atomics.store(c, MAXW, threads - 1);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, ERROR, 0);
@@ -322,10 +396,10 @@ export class ThreadPool {
     while (done < count) {
       if (performance.now() - started > this.timeoutMs) {
         const missing = count - done;
-        this.failed = `a worker did not finish its block of a matmul within ${this.timeoutMs} ms; threads were stopped`;
+        this.failed = `a worker did not finish its part of the ${what} within ${this.timeoutMs} ms; threads were stopped`;
         this.close();
         throw new Error(
-          `matmul: ${missing} of ${count} blocks were not finished by the worker threads within ${this.timeoutMs} ms; the threads were stopped and later products run on one thread`,
+          `${what}: ${missing} of ${count} blocks were not finished by the worker threads within ${this.timeoutMs} ms; the threads were stopped and later calls run on one thread`,
         );
       }
       Atomics.wait(c, DONE, done, 50);
@@ -333,7 +407,7 @@ export class ThreadPool {
     }
     this.lastRunEnd = performance.now();
     if (ownError !== undefined) throw ownError;
-    if (Atomics.load(c, ERROR) !== 0) throw new Error('matmul: a worker thread failed in gemm');
+    if (Atomics.load(c, ERROR) !== 0) throw new Error(`${what}: a worker thread failed in it`);
   }
 
   /** Stops the workers (they are unref'ed in Node, so this is only needed to free them early). */

@@ -10,12 +10,15 @@ import {
 import type { ThreadPool } from '../threads/pool.js';
 import { BLOCKS_PER_THREAD, splitWork, type ThreadPolicy } from '../threads/split.js';
 import { shapeKey } from '../threads/tuner.js';
+import { MIN_THREADED_UPDATE, splitRange } from '../threads/update-job.js';
 import { kernelModule, type ModuleExports, type SimdLevel } from './module.js';
 import { ResidentHeap } from './resident-heap.js';
 
 const PAGE = 65536;
 /** Operands start on 64-byte boundaries; every array is padded to a whole number of them. */
 const ALIGN = 64;
+/** Ranges per thread when an update is split (dynamic claiming evens out uneven thread speed). */
+const RANGES_PER_THREAD = 4;
 
 const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
@@ -58,6 +61,8 @@ export class WasmKernels implements Kernels<Float32Array> {
   lastThreads = 0;
   /** Blocks the last product was split into. */
   lastBlocks = 0;
+  /** Threads offered to the last optimizer update (Adam or SGD), for tests and benchmarks. */
+  lastUpdateThreads = 0;
   /** Runs one block of the current product on this thread (made once: no closure per call). */
   private readonly computeBlock = (block: Block, work: number): void =>
     this.gemmBlock(this.at, block, work);
@@ -68,6 +73,16 @@ export class WasmKernels implements Kernels<Float32Array> {
   /** The arrays of the current update call (reused: no array per call). */
   private readonly updateArrays: Float32Array[] = [];
   private readonly copied: boolean[] = [];
+  /** The current update with byte offsets (reused across calls): what `runUpdate` splits. */
+  private readonly update = {
+    kind: 'adam' as 'adam' | 'sgd',
+    arrays: [0, 0, 0, 0, 0],
+    coefficients: [0, 0, 0, 0, 0, 0, 0, 0, 0],
+  };
+  /** Split ranges by length and thread count (an optimizer updates the same lengths every step). */
+  private readonly ranges = new Map<number, Block[]>();
+  /** Runs one range of the current update on this thread (made once: no closure per call). */
+  private readonly computeRange = ([j0, j1]: Block): void => this.updateSpan(j0, j1);
   /** The current product with byte offsets into the memory (reused across calls). */
   private readonly at: GemmJob<number> = {
     a: 0,
@@ -352,24 +367,22 @@ export class WasmKernels implements Kernels<Float32Array> {
     if (vMax !== undefined) arrays.push(vMax);
     if (!this.stage(arrays, n)) return false;
     const at = this.offsets;
+    const u = this.update;
+    u.kind = 'adam';
+    for (let i = 0; i < 4; i++) u.arrays[i] = at[i] as number;
+    u.arrays[4] = vMax === undefined ? 0 : (at[4] as number);
+    const f = u.coefficients;
+    f[0] = c.stepSize;
+    f[1] = c.beta1;
+    f[2] = c.beta2;
     // 1 − β1 and 1 − β2 in float64: 1 − f32(0.999) in float32 would be off by 1e-5.
-    this.exports.adam(
-      at[0] as number,
-      at[1] as number,
-      at[2] as number,
-      at[3] as number,
-      vMax === undefined ? 0 : (at[4] as number),
-      n,
-      c.stepSize,
-      c.beta1,
-      c.beta2,
-      1 - c.beta1,
-      1 - c.beta2,
-      c.bc2Sqrt,
-      c.eps,
-      c.l2,
-      c.shrink,
-    );
+    f[3] = 1 - c.beta1;
+    f[4] = 1 - c.beta2;
+    f[5] = c.bc2Sqrt;
+    f[6] = c.eps;
+    f[7] = c.l2;
+    f[8] = c.shrink;
+    this.runUpdate(n);
     this.unstage(value, 0, n);
     this.unstage(m, 2, n);
     this.unstage(v, 3, n);
@@ -386,9 +399,69 @@ export class WasmKernels implements Kernels<Float32Array> {
     const staged = this.stage(arrays, n);
     arrays.length = 0;
     if (!staged) return false;
-    this.exports.sgd(this.offsets[0] as number, this.offsets[1] as number, n, lr);
+    const u = this.update;
+    u.kind = 'sgd';
+    u.arrays[0] = this.offsets[0] as number;
+    u.arrays[1] = this.offsets[1] as number;
+    u.arrays[2] = u.arrays[3] = u.arrays[4] = 0;
+    u.coefficients[0] = lr;
+    this.runUpdate(n);
     this.unstage(value, 0, n);
     return true;
+  }
+
+  /**
+   * Runs the staged update (`this.update`) over n elements: split across the pool's threads when
+   * it is long enough and workers are available, else on this thread. Element-wise, so every
+   * split gives the same bits.
+   */
+  private runUpdate(n: number): void {
+    const t = this.threads;
+    let threads = 1;
+    if (t !== undefined && n >= MIN_THREADED_UPDATE && t.policy.threads() > 1) {
+      threads = t.pool.available(t.policy.threads());
+    }
+    this.lastUpdateThreads = threads;
+    if (t === undefined || threads === 1) {
+      this.updateSpan(0, n);
+      return;
+    }
+    const key = n * 64 + threads;
+    let blocks = this.ranges.get(key);
+    if (blocks === undefined) {
+      blocks = splitRange(n, threads * RANGES_PER_THREAD);
+      if (this.ranges.size > 64) this.ranges.clear();
+      this.ranges.set(key, blocks);
+    }
+    t.pool.runUpdate(this.update, blocks, threads, this.computeRange);
+  }
+
+  /** Elements j0..j1 of the current update, on this thread. */
+  private updateSpan(j0: number, j1: number): void {
+    const { kind, arrays: a, coefficients: f } = this.update;
+    const o = 4 * j0;
+    if (kind === 'sgd') {
+      this.exports.sgd((a[0] as number) + o, (a[1] as number) + o, j1 - j0, f[0] as number);
+      return;
+    }
+    const vMax = a[4] as number;
+    this.exports.adam(
+      (a[0] as number) + o,
+      (a[1] as number) + o,
+      (a[2] as number) + o,
+      (a[3] as number) + o,
+      vMax === 0 ? 0 : vMax + o,
+      j1 - j0,
+      f[0] as number,
+      f[1] as number,
+      f[2] as number,
+      f[3] as number,
+      f[4] as number,
+      f[5] as number,
+      f[6] as number,
+      f[7] as number,
+      f[8] as number,
+    );
   }
 }
 
