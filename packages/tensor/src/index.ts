@@ -56,6 +56,7 @@ export {
   pow,
   sub,
 } from './ops/binary.js';
+export { bytesToFloat32 } from './ops/bytes-to-float.js';
 export { concat } from './ops/concat.js';
 export { fusedAdamUpdate } from './ops/fused-adam.js';
 export { fusedSgdUpdate } from './ops/fused-sgd.js';

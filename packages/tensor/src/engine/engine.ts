@@ -1,5 +1,6 @@
 import type { FloatArray } from '../dtype.js';
 import { jsAdam } from '../kernels/js/adam.js';
+import { jsBytesToFloat } from '../kernels/js/bytes.js';
 import { jsMatmul } from '../kernels/js/matmul.js';
 import { jsSgd } from '../kernels/js/sgd.js';
 import type { AdamCoefficients, GemmJob } from '../kernels/kernels.js';
@@ -33,8 +34,9 @@ const NAMES: readonly BackendName[] = ['auto', 'js', 'wasm', 'wasm-simd', 'wasm-
 export const ENGINE_PROTOCOL = 1;
 
 /**
- * Fused optimizer updates of float32 arrays shorter than this run in JS even on a wasm backend:
- * for a bias vector the copies into wasm memory and the call cost more than the loop.
+ * Fused optimizer updates of float32 arrays (and byte conversions) shorter than this run in JS even
+ * on a wasm backend: for a bias vector the copies into wasm memory and the call cost more than the
+ * loop.
  */
 export const MIN_WASM_UPDATE_LENGTH = 256;
 
@@ -91,6 +93,8 @@ export interface Engine {
   ): void;
   /** One plain SGD step (see `fusedSgdUpdate`; arguments checked by the caller). */
   sgd(value: FloatArray, grad: FloatArray, lr: number): void;
+  /** dst[i] = f32(src[i]·scale + shift) (see `bytesToFloat32`; arguments checked by the caller). */
+  bytesToFloat(src: Uint8Array, dst: Float32Array, scale: number, shift: number): void;
   /**
    * A zeroed float32 array of `length` held by `holder`: resident in the engine's memory when the
    * backend allows (see `EngineInfo.resident`), else an ordinary array. The memory is freed when
@@ -215,8 +219,13 @@ class ComputeEngine implements Engine {
     checkThreads(this.threadCount);
   }
 
+  /** The runtime's core count, asked once: every product asks for it, and in Node it is a syscall. */
+  private cores: number | undefined;
+
   private maxThreads(): number {
-    return this.threadCount === 'auto' ? Math.min(8, coreCount()) : this.threadCount;
+    if (this.threadCount !== 'auto') return this.threadCount;
+    this.cores ??= coreCount();
+    return Math.min(8, this.cores);
   }
 
   private resolve(): Active {
@@ -329,6 +338,17 @@ class ComputeEngine implements Engine {
       }
     }
     jsSgd(value, grad, lr);
+  }
+
+  bytesToFloat(src: Uint8Array, dst: Float32Array, scale: number, shift: number): void {
+    if (src.length >= MIN_WASM_UPDATE_LENGTH) {
+      const wasm = this.resolve().wasm;
+      if (wasm !== undefined) {
+        if (wasm.bytesToFloat(src, dst, scale, shift)) return;
+        this.memoryFallbacks++;
+      }
+    }
+    jsBytesToFloat(src, dst, scale, shift);
   }
 
   allocate(length: number, holder: object): Float32Array {

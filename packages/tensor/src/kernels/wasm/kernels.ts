@@ -17,6 +17,8 @@ import { ResidentHeap } from './resident-heap.js';
 const PAGE = 65536;
 /** Operands start on 64-byte boundaries; every array is padded to a whole number of them. */
 const ALIGN = 64;
+/** Bytes a conversion copies into the memory at a time. */
+const CONVERT_CHUNK = 1 << 20;
 /** Ranges per thread when an update is split (dynamic claiming evens out uneven thread speed). */
 const RANGES_PER_THREAD = 4;
 
@@ -407,6 +409,32 @@ export class WasmKernels implements Kernels<Float32Array> {
     u.coefficients[0] = lr;
     this.runUpdate(n);
     this.unstage(value, 0, n);
+    return true;
+  }
+
+  /**
+   * dst[i] = f32(src[i]·scale + shift) (float64 arithmetic, one rounding) on the SIMD kernel. The
+   * bytes are copied into the scratch space a chunk at a time (so a long conversion does not grow
+   * the memory by its whole size); a resident `dst` is written where it is, another one through the
+   * scratch. False when the memory cannot hold a chunk.
+   */
+  bytesToFloat(src: Uint8Array, dst: Float32Array, scale: number, shift: number): boolean {
+    const total = src.length;
+    const rd = this.residentAt(dst);
+    const chunk = Math.min(total, CONVERT_CHUNK);
+    const offSrc = this.scratch();
+    const offDst = offSrc + align(chunk);
+    if (!this.reserve(offDst + (rd < 0 ? align(chunk * 4) : 0))) return false;
+    for (let at = 0; at < total; at += chunk) {
+      const n = Math.min(chunk, total - at);
+      new Uint8Array(this.memory.buffer, offSrc, n).set(src.subarray(at, at + n));
+      if (rd >= 0) {
+        this.exports.bytesToFloat(offSrc, rd + 4 * at, n, scale, shift);
+      } else {
+        this.exports.bytesToFloat(offSrc, offDst, n, scale, shift);
+        dst.set(this.view.subarray(offDst / 4, offDst / 4 + n), at);
+      }
+    }
     return true;
   }
 

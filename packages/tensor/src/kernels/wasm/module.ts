@@ -47,6 +47,8 @@ export interface ModuleExports {
   ): void;
   /** The plain SGD step of assembly/sgd.ts: value ← value − lr·grad over n floats. */
   sgd(value: number, grad: number, n: number, lr: number): void;
+  /** assembly/convert.ts: dst[i] = f32(src[i]·scale + shift) for n bytes at src, n floats at dst. */
+  bytesToFloat(src: number, dst: number, n: number, scale: number, shift: number): void;
 }
 
 /** What this runtime's WebAssembly accepts (each answered by `WebAssembly.validate` on our modules). */
