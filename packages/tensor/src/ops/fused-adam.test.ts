@@ -166,3 +166,59 @@ describe('fusedAdamUpdate', () => {
     ).toThrow('fusedAdamUpdate: coefficient stepSize is NaN, expected a finite number');
   });
 });
+
+describe('Adam moments below the smallest normal float32', () => {
+  const TINY = 2 ** -126;
+  /** A state whose moments decay into subnormals: zero gradients, m and v just above 2^-126. */
+  function decaying(n: number) {
+    const value = Float32Array.from({ length: n }, (_, i) => 0.01 * ((i % 7) - 3));
+    const grad = new Float32Array(n);
+    // Normal now, under 2^-126 after one step (β1·1.1 < 1, β2·1.0005 < 1).
+    const m = Float32Array.from(
+      { length: n },
+      (_, i) => (i % 2 ? 1 : -1) * TINY * (1 + (0.1 * i) / n),
+    );
+    const v = Float32Array.from({ length: n }, (_, i) => TINY * (1 + (0.0005 * i) / n));
+    // One live element and one NaN gradient: neither may be hidden by the flush.
+    grad[1] = 0.05;
+    grad[2] = Number.NaN;
+    return { value, grad, m, v };
+  }
+  const subnormals = (x: Float32Array): number[] =>
+    [...x.keys()].filter((i) => x[i] !== 0 && Math.abs(x[i] as number) < TINY);
+
+  const paths: Array<[string, boolean, () => WasmKernels | undefined]> = [
+    ['js', true, () => undefined],
+    ['wasm-simd', support.simd, () => new WasmKernels('simd')],
+    ['wasm-relaxed-simd', support.relaxedSimd, () => new WasmKernels('relaxed-simd')],
+  ];
+  it.each(paths)(
+    'are stored as 0 on %s, θ moves as the formula says, and NaN stays visible',
+    (_name, available, make) => {
+      if (!available) return;
+      const kern = make();
+      const n = 1000;
+      const s = decaying(n);
+      const before = s.value.slice();
+      const c = coefficients(50, 'none');
+      for (let t = 0; t < 3; t++) {
+        if (kern === undefined) jsAdam(s.value, s.grad, s.m, s.v, undefined, c);
+        else expect(kern.adam(s.value, s.grad, s.m, s.v, undefined, c)).toBe(true);
+        expect([subnormals(s.m), subnormals(s.v)]).toEqual([[], []]);
+      }
+      // β1·m and β2·v of the first step fell under 2^-126 everywhere but at the live element.
+      const live = [1, 2];
+      expect([...s.m.keys()].filter((i) => s.m[i] !== 0)).toEqual(live);
+      expect([...s.v.keys()].filter((i) => s.v[i] !== 0)).toEqual(live);
+      expect(s.m[1]).toBeGreaterThan(0);
+      expect([Number.isNaN(s.m[2] as number), Number.isNaN(s.v[2] as number)]).toEqual([
+        true,
+        true,
+      ]);
+      expect(Number.isNaN(s.value[2] as number)).toBe(true);
+      // Elsewhere θ moved by stepSize·m/(√v/bc2 + ε) with m ≤ 2^-125: nothing at float32's scale.
+      for (let i = 0; i < n; i++) if (!live.includes(i)) expect(s.value[i]).toBe(before[i]);
+      expect(s.value[1]).toBeLessThan(before[1] as number);
+    },
+  );
+});
