@@ -144,4 +144,57 @@ describe('train (end to end on real MNIST)', () => {
       }),
     ).rejects.toThrow(/training diverged at epoch 1, sample \d+ \(lr 1e\+30; try a smaller --lr\)/);
   });
+
+  it('writes each snapshot while the next epoch trains, one at a time, and awaits the last', async () => {
+    const data = await mnist();
+    const events: string[] = [];
+    let writing = 0;
+    const result = await train({
+      config: { ...small, epochs: 3, batchSize: 100 },
+      train: firstItems(data.train, 500),
+      test: firstItems(data.test, 100),
+      optimizerFactory: getOptimizerFactory('sgd'),
+      onBatch: (epoch, batch) => {
+        if (batch === 1) events.push(`train ${epoch}`);
+      },
+      onSnapshot: async (s) => {
+        expect(writing).toBe(0); // never two writes at once
+        writing++;
+        events.push(`write ${s.epochs.length} ${s.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        events.push(`written ${s.epochs.length}`);
+        writing--;
+      },
+    });
+    expect(result.epochs).toHaveLength(3);
+    // Epoch 2 starts before epoch 1's snapshot is written; train returns after the last one.
+    expect(events.indexOf('train 2')).toBeLessThan(events.indexOf('written 1'));
+    expect(events.at(-1)).toBe('written 3');
+    expect(events.filter((e) => e.startsWith('write '))).toEqual([
+      'write 1 running',
+      'write 2 running',
+      'write 3 completed',
+    ]);
+  });
+
+  it('stops the run with the error of a failed snapshot write', async () => {
+    const data = await mnist();
+    let trainedAfter = 0;
+    await expect(
+      train({
+        config: { ...small, epochs: 3, batchSize: 100 },
+        train: firstItems(data.train, 300),
+        test: firstItems(data.test, 50),
+        optimizerFactory: getOptimizerFactory('sgd'),
+        onBatch: (epoch) => {
+          if (epoch === 3) trainedAfter++;
+        },
+        onSnapshot: async (s) => {
+          if (s.epochs.length === 1) throw new Error('disk full: runs/x/model.safetensors');
+        },
+      }),
+    ).rejects.toThrow('disk full: runs/x/model.safetensors');
+    // Epoch 2 trained while the write failed; the run stopped at its end, before epoch 3.
+    expect(trainedAfter).toBe(0);
+  });
 });

@@ -39,7 +39,13 @@ export interface TrainOptions {
   progress?: Pick<ProgressReporter, 'startEpoch'>;
   /** Called with each finished epoch (for the per-epoch log line). */
   onEpoch?: (record: EpochRecord) => void;
-  /** Called (and awaited) at every epoch end, when stopped, and at the end, to save the run. */
+  /**
+   * Called at every epoch end, when stopped, and at the end, to save the run. It must read the
+   * snapshot's model before its first `await` (encode it synchronously): the next epoch trains
+   * while the returned promise settles (the disk writes). One call at a time: the next one waits
+   * for the previous one; a failure stops the run at the next epoch end; the last one is awaited
+   * before `train` returns.
+   */
   onSnapshot?: (snapshot: Snapshot) => Promise<void>;
   /** Asked after every batch; true stops training there (Ctrl-C, SIGTERM). */
   shouldStop?: () => boolean;
@@ -140,94 +146,114 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   };
 
+  // The snapshot being written (at most one), and why the last write failed.
+  let writing: Promise<void> | undefined;
+  let writeError: unknown;
+  const settle = async (): Promise<void> => {
+    await writing;
+    writing = undefined;
+    if (writeError !== undefined) throw writeError;
+  };
+
   let stopped = false;
   let interrupted = false;
   let final: Evaluation | undefined;
   const lossFn = new SoftmaxCrossEntropy(); // reuses its gradient buffer across steps
   let epoch = resume?.epoch ?? 1;
-  for (; epoch <= config.epochs && !stopped; epoch++) {
-    const epochStart = now();
-    const lr = optimizer.lr;
-    const bar = progress?.startEpoch(epoch, config.epochs, trainSet.length);
-    const from = epoch === resume?.epoch ? resume : undefined;
-    let lossSum = from?.lossSum ?? 0;
-    let correct = from?.correct ?? 0;
-    let seen = from?.seen ?? 0;
-    let batch = 0;
-    const skip = from?.batch ?? 0;
-    for (const { x, y } of loader.epoch(epoch - 1)) {
-      if (batch < skip) {
+  try {
+    for (; epoch <= config.epochs && !stopped; epoch++) {
+      const epochStart = now();
+      const lr = optimizer.lr;
+      const bar = progress?.startEpoch(epoch, config.epochs, trainSet.length);
+      const from = epoch === resume?.epoch ? resume : undefined;
+      let lossSum = from?.lossSum ?? 0;
+      let correct = from?.correct ?? 0;
+      let seen = from?.seen ?? 0;
+      let batch = 0;
+      const skip = from?.batch ?? 0;
+      for (const { x, y } of loader.epoch(epoch - 1)) {
+        if (batch < skip) {
+          batch++;
+          continue;
+        }
+        const logits = model.net.forward(x, { training: true });
+        let step: ReturnType<typeof lossFn.compute<'float32'>>;
+        try {
+          step = lossFn.compute(logits, y);
+        } catch (e) {
+          bar?.stop();
+          throw new Error(
+            `training diverged at epoch ${epoch}, sample ${seen} (lr ${optimizer.lr}; try a smaller --lr): ${message(e)}`,
+            { cause: e },
+          );
+        }
+        correct += Math.round(accuracy(logits, y) * y.size);
+        // The input is data: the first layer need not compute ∂L/∂X.
+        model.net.backward(step.grad, { inputGrad: false });
+        optimizer.step();
+        schedule.afterBatch();
+        lossSum += step.loss * y.size;
+        seen += y.size;
         batch++;
-        continue;
+        bar?.update(seen, lossSum / seen);
+        options.onBatch?.(epoch, batch);
+        await tick();
+        if (shouldStop()) {
+          stopped = true;
+          break;
+        }
       }
-      const logits = model.net.forward(x, { training: true });
-      let step: ReturnType<typeof lossFn.compute<'float32'>>;
-      try {
-        step = lossFn.compute(logits, y);
-      } catch (e) {
-        bar?.stop();
-        throw new Error(
-          `training diverged at epoch ${epoch}, sample ${seen} (lr ${optimizer.lr}; try a smaller --lr): ${message(e)}`,
-          { cause: e },
-        );
+      bar?.stop();
+      checkFinite(`in epoch ${epoch} (after ${seen} samples)`);
+      const trainSeconds = (now() - epochStart) / 1000;
+      const complete = seen === trainSet.length;
+      interrupted = !complete;
+      let testAccuracy = Number.NaN;
+      if (complete) {
+        final = evaluate(model, testSet);
+        testAccuracy = final.accuracy;
+        schedule.afterEpoch();
       }
-      correct += Math.round(accuracy(logits, y) * y.size);
-      // The input is data: the first layer need not compute ∂L/∂X.
-      model.net.backward(step.grad, { inputGrad: false });
-      optimizer.step();
-      schedule.afterBatch();
-      lossSum += step.loss * y.size;
-      seen += y.size;
-      batch++;
-      bar?.update(seen, lossSum / seen);
-      options.onBatch?.(epoch, batch);
-      await tick();
-      if (shouldStop()) {
-        stopped = true;
-        break;
-      }
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: seen === 0 ? Number.NaN : lossSum / seen,
+        trainAccuracy: seen === 0 ? Number.NaN : correct / seen,
+        testAccuracy,
+        lr,
+        samples: seen,
+        trainSeconds,
+        seconds: (now() - epochStart) / 1000,
+        ...(interrupted ? { interrupted: true } : {}),
+      };
+      onEpoch?.(record);
+      const state = {
+        epoch: complete ? epoch + 1 : epoch,
+        batch: complete ? 0 : batch,
+        lossSum: complete ? 0 : lossSum,
+        correct: complete ? 0 : correct,
+        seen: complete ? 0 : seen,
+        epochs: complete ? [...epochs, record] : [...epochs],
+        seconds: elapsed(),
+        weights: weights(),
+        optimizer: optimizer.stateDict(),
+        scheduler: schedule.scheduler?.stateDict() ?? null,
+      };
+      epochs.push(record);
+      if (interrupted || final === undefined) final = evaluate(model, testSet);
+      const last = complete && epoch === config.epochs;
+      const status: RunStatus = last ? 'completed' : stopped ? 'interrupted' : 'running';
+      await settle();
+      const snapshot = { model, status, epochs: [...epochs], final, seconds: elapsed(), state };
+      writing = onSnapshot?.(snapshot).catch((e: unknown) => {
+        writeError = e;
+      });
     }
-    bar?.stop();
-    checkFinite(`in epoch ${epoch} (after ${seen} samples)`);
-    const trainSeconds = (now() - epochStart) / 1000;
-    const complete = seen === trainSet.length;
-    interrupted = !complete;
-    let testAccuracy = Number.NaN;
-    if (complete) {
-      final = evaluate(model, testSet);
-      testAccuracy = final.accuracy;
-      schedule.afterEpoch();
-    }
-    const record: EpochRecord = {
-      epoch,
-      trainLoss: seen === 0 ? Number.NaN : lossSum / seen,
-      trainAccuracy: seen === 0 ? Number.NaN : correct / seen,
-      testAccuracy,
-      lr,
-      samples: seen,
-      trainSeconds,
-      seconds: (now() - epochStart) / 1000,
-      ...(interrupted ? { interrupted: true } : {}),
-    };
-    onEpoch?.(record);
-    const state = {
-      epoch: complete ? epoch + 1 : epoch,
-      batch: complete ? 0 : batch,
-      lossSum: complete ? 0 : lossSum,
-      correct: complete ? 0 : correct,
-      seen: complete ? 0 : seen,
-      epochs: complete ? [...epochs, record] : [...epochs],
-      seconds: elapsed(),
-      weights: weights(),
-      optimizer: optimizer.stateDict(),
-      scheduler: schedule.scheduler?.stateDict() ?? null,
-    };
-    epochs.push(record);
-    if (interrupted || final === undefined) final = evaluate(model, testSet);
-    const last = complete && epoch === config.epochs;
-    const status: RunStatus = last ? 'completed' : stopped ? 'interrupted' : 'running';
-    await onSnapshot?.({ model, status, epochs: [...epochs], final, seconds: elapsed(), state });
+  } catch (e) {
+    // A write in progress finishes first, so that the error leaves whole files behind.
+    await writing;
+    throw e;
   }
+  await settle();
   if (final === undefined) {
     // A resumed run that had already finished: nothing left to train.
     checkFinite('before the first epoch');
