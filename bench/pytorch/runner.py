@@ -74,8 +74,9 @@ def hello(_request):
     torch.mm(a, a)
     env = {
         k: os.environ[k]
-        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-        if k in os.environ
+        for k in os.environ
+        if k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "GLIBC_TUNABLES")
+        or k.startswith("MALLOC_")
     }
     return {
         "system": "pytorch",

@@ -11,7 +11,9 @@ import {
   parseTorchInfo,
   pythonCandidates,
   RUNNER,
+  TORCH_MALLOC_ENV,
   type TorchInfo,
+  torchEnv,
   torchSkipNote,
 } from './pytorch.js';
 import { RemoteProcess } from './remote.js';
@@ -108,6 +110,26 @@ describe('finding PyTorch', () => {
   });
 });
 
+describe('torchEnv', () => {
+  it("gives PyTorch glibc malloc settings that keep freed memory, unless the user's own win", () => {
+    const base = { PATH: '/usr/bin', HOME: '/root' };
+    expect(torchEnv(base)).toEqual({ ...base, ...TORCH_MALLOC_ENV });
+    expect(TORCH_MALLOC_ENV).toEqual({
+      MALLOC_MMAP_THRESHOLD_: '33554432',
+      MALLOC_TRIM_THRESHOLD_: '1073741824',
+    });
+    // A malloc setting of the user's own, or an explicit opt-out, leaves glibc as the user has it.
+    const own = { ...base, MALLOC_ARENA_MAX: '2' };
+    expect(torchEnv(own)).toEqual(own);
+    const tunables = { ...base, GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=0' };
+    expect(torchEnv(tunables)).toEqual(tunables);
+    const optOut = { ...base, NABLA_BENCH_TORCH_MALLOC: 'default' };
+    expect(torchEnv(optOut)).toEqual(optOut);
+    // The caller's object is not changed.
+    expect(base).toEqual({ PATH: '/usr/bin', HOME: '/root' });
+  });
+});
+
 // The Python runner itself, when this machine has PyTorch (the bench skips it otherwise).
 const python = findTorchPython(pythonCandidates(process.env), canImportTorch);
 
@@ -116,10 +138,18 @@ describe.skipIf(python === undefined)('bench/pytorch/runner.py', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reports itself, times products and epochs, and names bad requests', async () => {
-    const runner = new RemoteProcess('pytorch', python as string, [RUNNER], dir);
+    const runner = new RemoteProcess(
+      'pytorch',
+      python as string,
+      [RUNNER],
+      dir,
+      torchEnv({ PATH: process.env.PATH }),
+    );
     try {
       const hello = await runner.request('hello');
       const torchInfo = parseTorchInfo(hello.info);
+      // The runner reports the malloc settings it runs with (they go into the bench's JSON).
+      expect(torchInfo.env).toMatchObject(TORCH_MALLOC_ENV);
       expect(torchInfo.intraOpThreads).toBeGreaterThan(0);
       expect(classifyBlas(torchInfo).kind).not.toBe('unknown');
 

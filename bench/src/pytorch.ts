@@ -117,6 +117,31 @@ export function torchSkipNote(candidates: readonly string[]): string {
   return `PyTorch skipped: \`import torch\` fails with ${candidates.join(' and ')} (Debian: apt-get install python3-torch libopenblas0-pthread python3-threadpoolctl; or set NABLA_BENCH_PYTHON)`;
 }
 
+/**
+ * glibc malloc settings the PyTorch runner gets: no `mmap` for blocks under 32 MiB and no
+ * returning of freed heap to the system under 1 GiB. With glibc's defaults PyTorch's freed batch
+ * and activation tensors go back to the system and every step page-faults them in again; on this
+ * project's VM a page fault costs ~13 µs, which made PyTorch's figures swing 2–3× between runs
+ * (config A: 48k–145k samples/s in one process; B: 8k–10k, against 15k–17k with these settings).
+ * These are what a PyTorch user who tunes the allocator (or links jemalloc/tcmalloc) gets; the
+ * bench measures PyTorch at its best.
+ */
+export const TORCH_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024),
+  MALLOC_TRIM_THRESHOLD_: String(1024 * 1024 * 1024),
+};
+
+/**
+ * The PyTorch runner's environment: `env` with {@link TORCH_MALLOC_ENV}, unless the user set a
+ * glibc malloc variable themselves (theirs win) or `NABLA_BENCH_TORCH_MALLOC=default` asks for
+ * glibc's defaults.
+ */
+export function torchEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.NABLA_BENCH_TORCH_MALLOC === 'default') return { ...env };
+  const own = Object.keys(env).some((k) => k.startsWith('MALLOC_') || k === 'GLIBC_TUNABLES');
+  return own ? { ...env } : { ...env, ...TORCH_MALLOC_ENV };
+}
+
 /** The MNIST bytes written for the Python side, so that both read the very same images. */
 export interface MnistFiles {
   readonly fields: Record<string, unknown>;
@@ -166,7 +191,13 @@ export async function startPytorch(
   python: string,
   trainFields: RemoteSystem['trainFields'],
 ): Promise<PytorchSide> {
-  const process = new RemoteProcess('pytorch', python, [RUNNER], dirname(RUNNER));
+  const process = new RemoteProcess(
+    'pytorch',
+    python,
+    [RUNNER],
+    dirname(RUNNER),
+    torchEnv(globalThis.process.env),
+  );
   const hello = await process.request('hello');
   const info = parseTorchInfo(hello.info);
   const blasVerdict = classifyBlas(info);

@@ -48,9 +48,20 @@ export class RemoteProcess {
   /** Resolves with how the process ended (`exited (code 0)`, `could not start: …`). */
   readonly exited: Promise<string>;
 
-  constructor(who: string, command: string, args: readonly string[], cwd: string) {
+  /** `env`: the child's environment (default: this process's). */
+  constructor(
+    who: string,
+    command: string,
+    args: readonly string[],
+    cwd: string,
+    env?: NodeJS.ProcessEnv,
+  ) {
     this.#who = who;
-    this.#child = spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.#child = spawn(command, args, {
+      cwd,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      ...(env === undefined ? {} : { env }),
+    });
     this.exited = new Promise((resolve) => {
       this.#child.on('exit', (code, signal) => {
         this.#exit = `exited (${signal ?? `code ${code}`})`;
