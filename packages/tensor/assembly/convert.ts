@@ -4,7 +4,6 @@
 // every path gives the same bits. Unaligned loads and stores: src and dst may start anywhere.
 
 /** The four float64 → float32 results of the 32-bit lanes of q, scaled and shifted, into dst. */
-@inline
 function store4(q: v128, s: v128, t: v128, dst: usize): void {
   const low = f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(q), s), t);
   const high = f64x2.add(
