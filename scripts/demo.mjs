@@ -24,7 +24,8 @@ if (build.status !== 0) {
 // Node 20 with the same flag and under Node 24 without it). NABLA_RELAXED_SIMD=0 keeps Node 20 on
 // the plain SIMD kernels.
 const major = Number(process.versions.node.split('.')[0]);
-const relaxed = major < 22 && process.env.NABLA_RELAXED_SIMD !== '0';
+const { env } = process; // (not a turbo task's input: this script runs outside turbo)
+const relaxed = major < 22 && env.NABLA_RELAXED_SIMD !== '0';
 const cli = spawn(
   process.execPath,
   [

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HELP } from './args.js';
@@ -7,12 +10,13 @@ import { HELP } from './args.js';
 // demo with turbo, cached, and shows the build's output only when it fails).
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-function pnpm(args: string[]): string {
+function pnpm(args: string[], env: NodeJS.ProcessEnv = process.env): string {
   return execFileSync('pnpm', args, {
     cwd: root,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 180_000,
+    env,
   });
 }
 
@@ -29,5 +33,24 @@ describe('pnpm demo', () => {
     ]);
     expect(lines.slice(usage).join('\n')).toBe(`${HELP}\n`);
     expect(pnpm(['-s', 'demo', '--help'])).toBe(`${HELP}\n`);
+  }, 200_000);
+
+  it('trains on the relaxed-SIMD kernels (turned on for Node 20), plain SIMD with NABLA_RELAXED_SIMD=0', () => {
+    const out = mkdtempSync(join(tmpdir(), 'nabla-pnpm-demo-'));
+    try {
+      const backend = (env: NodeJS.ProcessEnv, dir: string): string | undefined => {
+        const args = ['-s', 'demo', '--limit', '256', '--epochs', '1', '--out', join(out, dir)];
+        return pnpm(args, env).match(/backend (\S+)/)?.[1];
+      };
+      const { NABLA_RELAXED_SIMD: _, ...base } = process.env;
+      expect(backend(base, 'default')).toBe('wasm-relaxed-simd');
+      const major = Number(process.versions.node.split('.')[0]);
+      // From Node 22 relaxed SIMD is the runtime's default, and the variable changes nothing.
+      expect(backend({ ...base, NABLA_RELAXED_SIMD: '0' }, 'plain')).toBe(
+        major < 22 ? 'wasm-simd' : 'wasm-relaxed-simd',
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }, 200_000);
 });
