@@ -80,7 +80,8 @@ export function pixelTable(normalize: Normalization = 'unit'): Float32Array {
  * MNIST (or any data set of uint8 images with 0–9 labels, such as Fashion-MNIST) as a data set.
  * The images stay bytes; a batch gathers the bytes of its rows into a reused staging buffer and
  * converts them in one call (`bytesToFloat32` of @nabla/tensor: the engine's SIMD kernel, writing
- * a resident batch where it is) into the batch's reused buffer, so batching allocates nothing.
+ * a resident batch where it is) into the batch's reused buffer: batching allocates no buffer, only a
+ * short-lived view per row.
  */
 export class MnistDataset implements BatchDataset<MnistItem, MnistBatch> {
   readonly split: MnistSplit;

@@ -54,6 +54,8 @@ export class WasmKernels implements Kernels<Float32Array> {
   private readonly workBytes: number;
   private readonly memoryLimit: number;
   private view: Float32Array;
+  /** The memory as bytes (renewed with `view` when the memory grows). */
+  private bytes: Uint8Array;
   /** The resident blocks (shared memories only: growing any other memory detaches its views). */
   private readonly heap: ResidentHeap | undefined;
   /** Every buffer object the memory has had (a grown shared memory hands out a new one). */
@@ -116,6 +118,7 @@ export class WasmKernels implements Kernels<Float32Array> {
     this.workBytes = align(this.exports.workBytes());
     this.memoryLimit = options.memoryLimit ?? Number.POSITIVE_INFINITY;
     this.view = new Float32Array(this.memory.buffer);
+    this.bytes = new Uint8Array(this.memory.buffer);
     this.buffers.add(this.memory.buffer);
     this.heap = shared ? new ResidentHeap(this.base) : undefined;
   }
@@ -192,6 +195,7 @@ export class WasmKernels implements Kernels<Float32Array> {
     }
     if (this.view.buffer !== this.memory.buffer || this.view.length * 4 < bytes) {
       this.view = new Float32Array(this.memory.buffer);
+      this.bytes = new Uint8Array(this.memory.buffer);
       this.buffers.add(this.memory.buffer);
     }
     return true;
@@ -427,7 +431,7 @@ export class WasmKernels implements Kernels<Float32Array> {
     if (!this.reserve(offDst + (rd < 0 ? align(chunk * 4) : 0))) return false;
     for (let at = 0; at < total; at += chunk) {
       const n = Math.min(chunk, total - at);
-      new Uint8Array(this.memory.buffer, offSrc, n).set(src.subarray(at, at + n));
+      this.bytes.set(n === total ? src : src.subarray(at, at + n), offSrc);
       if (rd >= 0) {
         this.exports.bytesToFloat(offSrc, rd + 4 * at, n, scale, shift);
       } else {
